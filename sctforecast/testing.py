@@ -1,0 +1,123 @@
+"""Assertions for analysts' own test suites (as ``pandas.testing`` is for pandas).
+
+Each helper raises ``AssertionError`` with a message that reads like a finance
+review note: what does not agree, by how much, and where the figure came from.
+
+    from sctforecast.testing import assert_outturn_reconciles
+
+    def test_outturn_2023_24():
+        assert_outturn_reconciles("ledgers/outturn_2023_24.xlsx", sheet="Outturn")
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterable
+
+from sctforecast.errors import DataQualityWarning
+from sctforecast.ledger import Ledger, read_ledger
+from sctforecast.money import format_money, to_pence
+from sctforecast.periods import FinancialYear
+from sctforecast.reconcile.bridge import Bridge
+from sctforecast.reconcile.outturn import ReconciliationReport, reconcile_outturn
+
+__all__ = [
+    "assert_outturn_reconciles",
+    "assert_money_equal",
+    "assert_line_equals",
+    "assert_bridge_closes",
+    "assert_table_foots",
+]
+
+
+def _ledger(source: Ledger | str | os.PathLike[str], sheet: str | None) -> Ledger:
+    if isinstance(source, Ledger):
+        return source
+    return read_ledger(source, sheet=sheet)
+
+
+def assert_outturn_reconciles(
+    source: Ledger | str | os.PathLike[str],
+    *,
+    sheet: str | None = None,
+    years: Iterable[FinancialYear | str | int] | None = None,
+    tolerance: int | float | str = 0,
+    ignore_sources: Iterable[str] = (),
+) -> ReconciliationReport:
+    """Assert that every identity of an outturn holds (to the penny by default).
+
+    ``ignore_sources`` lists sources whose stated totals are known to be wrong
+    and are accepted as such (for example a typo in a narrative paragraph);
+    they are still checked and reported, but do not fail the assertion.
+    Returns the report so that a test can check more.
+    """
+    ledger = _ledger(source, sheet)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        report = reconcile_outturn(ledger, tolerance_pence=to_pence(tolerance))
+    findings = report.findings
+    if years is not None:
+        wanted = {FinancialYear.parse(y).label for y in years}
+        findings = findings[findings["financial_year"].isin(wanted)]
+    ignored = set(ignore_sources)
+    findings = findings[~findings["source"].isin(ignored)]
+    if len(findings):
+        sub = ReconciliationReport(table=findings, computed=report.computed, origin=report.origin)
+        raise AssertionError("Review note: the outturn does not reconcile.\n" + sub.text)
+    return report
+
+
+def assert_money_equal(
+    actual: object, expected: object, *, what: str = "amount", source: str = ""
+) -> None:
+    """Assert two amounts are equal to the penny (pounds or pence-as-int via ``to_pence``)."""
+    a = to_pence(actual)  # type: ignore[arg-type]
+    e = to_pence(expected)  # type: ignore[arg-type]
+    if a != e:
+        cited = f" (source: {source})" if source else ""
+        raise AssertionError(
+            f"Review note: {what} is {format_money(a, show_pence=True)} but should be "
+            f"{format_money(e, show_pence=True)}{cited}; difference "
+            f"{format_money(a - e, show_pence=True)}."
+        )
+
+
+def assert_line_equals(
+    source: Ledger | str | os.PathLike[str],
+    year: FinancialYear | str | int,
+    line: str,
+    expected: int | float | str,
+    *,
+    sheet: str | None = None,
+    cited: str = "",
+) -> None:
+    """Assert one ledger line equals a published figure (pounds)."""
+    ledger = _ledger(source, sheet)
+    got = ledger.amount(year, line)
+    want = to_pence(expected)
+    if got != want:
+        cite = f" as published in {cited}" if cited else ""
+        raise AssertionError(
+            f"Review note: {line} {FinancialYear.parse(year)} in {ledger.origin} is "
+            f"{format_money(got)} but should be {format_money(want)}{cite}; difference "
+            f"{format_money(got - want)}."
+        )
+
+
+def assert_bridge_closes(bridge: Bridge) -> None:
+    """Assert that a variance bridge's drivers explain the variance within tolerance."""
+    if not bridge.closes:
+        raise AssertionError("Review note: " + bridge.text)
+
+
+def assert_table_foots(lines: Iterable[int], total: int, *, what: str = "table") -> None:
+    """Assert that displayed lines (pence) add up to the displayed total."""
+    values = [int(v) for v in lines]
+    s = sum(values)
+    if s != int(total):
+        raise AssertionError(
+            f"Review note: the {what} does not foot: its {len(values)} lines add to "
+            f"{format_money(s, show_pence=True)} but its total is "
+            f"{format_money(int(total), show_pence=True)}."
+        )
