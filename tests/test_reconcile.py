@@ -59,12 +59,16 @@ def test_identities_hold_for_arbitrary_ledgers(frame):
     for r in comp.itertuples(index=False):
         income = sum(
             parse_money(a)
-            for a, k, y in zip(frame["amount"], frame["kind"], frame["financial_year"], strict=False)
+            for a, k, y in zip(
+                frame["amount"], frame["kind"], frame["financial_year"], strict=False
+            )
             if k == "income" and y == r.financial_year
         )
         spend = sum(
             parse_money(a)
-            for a, k, y in zip(frame["amount"], frame["kind"], frame["financial_year"], strict=False)
+            for a, k, y in zip(
+                frame["amount"], frame["kind"], frame["financial_year"], strict=False
+            )
             if k == "expenditure" and y == r.financial_year
         )
         assert r.total_income_pence == income

@@ -1,0 +1,25 @@
+"""Every example script runs and says what it should."""
+
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+
+EXAMPLES = {
+    "cost_a_placement_mix.py": ["Calibrated (scale)", "48,565,330", "volume 6,034,704"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_example_runs(name, tmp_path):
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / name)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr
+    for text in EXAMPLES[name]:
+        assert text in out.stdout, (text, out.stdout)
