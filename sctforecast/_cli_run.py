@@ -1,12 +1,16 @@
-"""``sctforecast run``: the main job on the embedded data (or the user's)."""
+"""``sctforecast run`` and ``sctforecast project``."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from sctforecast.cli import EXIT_MISMATCH, EXIT_OK, _command, findings_table
+from sctforecast.money import format_money
 
 
 def add_run_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -16,6 +20,90 @@ def add_run_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument(
         "--strict", action="store_true", help="exit 1 when the outturn does not reconcile"
     )
+
+    p = sub.add_parser(
+        "project", help="project an MTFP scenario (TOML) and write tables, workbook and charts"
+    )
+    p.add_argument(
+        "scenario",
+        help="scenario file (.toml) or a built-in name: default, high_demand, savings_slippage",
+    )
+    p.add_argument(
+        "--draws",
+        type=int,
+        default=None,
+        help="number of stochastic paths (default 2,000 when uncertain)",
+    )
+    p.add_argument("--seed", type=int, default=20240401, help="random seed (default 20240401)")
+    p.add_argument(
+        "--out", default="sctforecast-output/mtfp", help="output folder (replaced atomically)"
+    )
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def summary_table(p, title: str) -> Table:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    t = Table(title=title)
+    for c in (
+        "year",
+        "in-year deficit (mean)",
+        "90% interval",
+        "P(breakeven)",
+        "closing cumulative deficit (mean)",
+    ):
+        t.add_column(c, justify="right" if c != "year" else "left")
+    for y in p.years:
+        d = p.line("in_year_deficit", y)
+        lo, hi = np.quantile(d, [0.05, 0.95])
+        c = p.line("closing_cumulative_deficit", y)
+        t.add_row(
+            y,
+            format_money(int(d.mean())),
+            f"{format_money(int(lo))} to {format_money(int(hi))}",
+            f"{np.mean(d <= 0):.0%}",
+            format_money(int(c.mean())),
+        )
+    return t
+
+
+@_command("project")
+def _project(args: argparse.Namespace, console: Console) -> int:
+    from sctforecast.mtfp import BUILTIN_SCENARIOS, Scenario, project, write_projection
+
+    scenario = (
+        Scenario.builtin(args.scenario)
+        if args.scenario in BUILTIN_SCENARIOS and not Path(args.scenario).exists()
+        else Scenario.from_toml(args.scenario)
+    )
+    if args.draws is not None and args.draws < 1:
+        from sctforecast.errors import ConfigError
+
+        raise ConfigError(f"--draws must be at least 1, got {args.draws}")
+    with _progress(console) as progress:
+        task = progress.add_task(f"projecting {scenario.name}", total=None)
+        proj = project(
+            None,
+            scenario,
+            draws=args.draws,
+            random_seed=args.seed,
+            progress=lambda msg: progress.update(task, description=msg),
+        )
+        progress.update(task, description="writing tables, workbook and charts")
+        out = write_projection(proj, args.out)
+        progress.update(task, description=f"wrote {out}")
+    console.print(summary_table(proj, f"MTFP projection: {scenario.name} ({proj.n_draws:,} paths)"))
+    console.print(f"Output: {Path(out).resolve()}")
+    return EXIT_OK
 
 
 @_command("run")
@@ -30,13 +118,8 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     console.print(findings_table(report, f"Outturn reconciliation: {ledger.origin}"))
     console.print(report.text)
     if args.ledger is None:
-        drivers = dict(
-            zip(
-                data.variance_drivers["driver"],
-                data.variance_drivers["amount_pence"] / 100,
-                strict=True,
-            )
-        )
+        drv = data.variance_drivers
+        drivers = dict(zip(drv["driver"], drv["amount_pence"] / 100, strict=True))
         variance = (
             int(data.finance_facts.set_index("key").loc["mtfp_variance", "amount_pence"]) / 100
         )

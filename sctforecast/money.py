@@ -97,8 +97,15 @@ def to_pence(value):  # type: ignore[no-untyped-def]
         raise DataValidationError(f"cannot convert an array of dtype {arr.dtype} to pence")
     if not np.all(np.isfinite(arr)):
         raise DataValidationError("cannot convert NaN or infinite amounts to pence")
-    scaled = np.round(arr.astype(np.float64) * 100.0, 4)
-    return (np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)).astype(np.int64)
+    # |x| x 100 = whole + frac; snapping frac to 1e-4 and rounding half up is
+    # "frac >= 0.49995" (the same rule as np.round(., 4) then half away from zero)
+    mag = np.abs(arr.astype(np.float64, copy=False)) * 100.0
+    whole = np.floor(mag)
+    mag -= whole
+    whole += mag >= 0.49995
+    out = whole.astype(np.int64)
+    np.negative(out, out=out, where=arr < 0)
+    return out
 
 
 def _round_decimal(pounds: Decimal) -> int:

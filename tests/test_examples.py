@@ -8,6 +8,11 @@ from conftest import ROOT
 
 EXAMPLES = {
     "cost_a_placement_mix.py": ["Calibrated (scale)", "48,565,330", "volume 6,034,704"],
+    "compare_scenarios.py": [
+        "Scenario 'high_demand'",
+        "Extra savings needed",
+        "total income 2023/24 = 84,678,218",
+    ],
 }
 
 

@@ -1,0 +1,94 @@
+"""Charts: fan charts of draws over years and a waterfall of a bridge.
+
+Every function takes ``ax=None`` and returns the Axes; none calls ``show()``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from sctforecast._io import atomic_file  # noqa: E402
+from sctforecast.constants import DEFAULT_CI_PROB, INNER_CI_PROB  # noqa: E402
+
+__all__ = ["fan_chart", "waterfall", "save_figure"]
+
+
+def _millions(x: float, _pos: object = None) -> str:
+    return f"£{x / 1e6:,.0f}m" if abs(x) >= 1e6 else f"£{x:,.0f}"
+
+
+def fan_chart(
+    draws: np.ndarray,
+    labels: Sequence[str],
+    *,
+    ax: Axes | None = None,
+    title: str = "",
+    ylabel: str = "",
+    money: bool = True,
+    observed: pd.Series | None = None,
+    ci_probs: tuple[float, float] = (DEFAULT_CI_PROB, INNER_CI_PROB),
+) -> Axes:
+    """Median and central intervals of ``draws`` (draws x periods) over ``labels``."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4.5))
+    x = np.arange(len(labels))
+    d = np.asarray(draws, dtype=float)
+    for prob, alpha in zip(ci_probs, (0.2, 0.4), strict=True):
+        lo, hi = np.quantile(d, [(1 - prob) / 2, 1 - (1 - prob) / 2], axis=0)
+        ax.fill_between(
+            x, lo, hi, alpha=alpha, color="tab:blue", label=f"{prob:.0%} interval", linewidth=0
+        )
+    ax.plot(x, np.median(d, axis=0), color="tab:blue", label="median")
+    if observed is not None:
+        pos = [list(labels).index(k) for k in observed.index if k in list(labels)]
+        ax.plot(
+            pos, [observed[k] for k in observed.index if k in list(labels)], "ko", label="published"
+        )
+    ax.set_xticks(x, list(labels), rotation=0)
+    if money:
+        ax.yaxis.set_major_formatter(FuncFormatter(_millions))
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="upper left", frameon=False)
+    ax.grid(axis="y", alpha=0.3)
+    return ax
+
+
+def waterfall(steps: pd.DataFrame, *, ax: Axes | None = None, title: str = "") -> Axes:
+    """Waterfall of a bridge table with columns step, amount, role (start/step/end)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4.5))
+    level = 0.0
+    for i, r in enumerate(steps.itertuples(index=False)):
+        if r.role in ("start", "end"):
+            ax.bar(i, r.amount, color="tab:gray")
+            level = float(r.amount)
+        else:
+            color = "tab:red" if r.amount > 0 else "tab:green"
+            ax.bar(i, r.amount, bottom=level, color=color)
+            level += float(r.amount)
+    ax.set_xticks(range(len(steps)), [str(s) for s in steps["step"]], rotation=30, ha="right")
+    ax.yaxis.set_major_formatter(FuncFormatter(_millions))
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_title(title)
+    ax.grid(axis="y", alpha=0.3)
+    return ax
+
+
+def save_figure(ax: Axes, path: str | os.PathLike[str]) -> None:
+    """Save the Axes' figure as PNG atomically and close it."""
+    fig = ax.figure
+    fig.tight_layout()
+    with atomic_file(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+    plt.close(fig)
