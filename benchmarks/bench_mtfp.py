@@ -76,7 +76,8 @@ def per_path_loop(s: Scenario, n: int, seed: int) -> list[dict[str, list[int]]]:
             for v in zip(
                 lines["contract_sum"],
                 lines["third_party_income"],
-                lines["additional_council_funding"], strict=False,
+                lines["additional_council_funding"],
+                strict=False,
             )
         ]
         spend = [
@@ -86,7 +87,8 @@ def per_path_loop(s: Scenario, n: int, seed: int) -> list[dict[str, list[int]]]:
                 lines["placements"],
                 lines["overheads"],
                 lines["pressures"],
-                lines["savings"], strict=False,
+                lines["savings"],
+                strict=False,
             )
         ]
         closing, cum = [], 6_977_292_00

@@ -14,9 +14,27 @@ from sctforecast.money import format_money
 
 
 def add_run_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("run", help="run the main job on the embedded Sandwell data")
-    p.add_argument("--ledger", default=None, help="an outturn ledger to reconcile instead")
+    p = sub.add_parser(
+        "run",
+        help="the main job: reconcile the outturn, forecast demand, cost it, project the MTFP, write a report",
+    )
+    p.add_argument(
+        "--ledger", default=None, help="your outturn ledger (.csv or .xlsx) as the baseline"
+    )
     p.add_argument("--sheet", default=None, help="sheet name when --ledger is an .xlsx file")
+    p.add_argument(
+        "--ssda903", default=None, help="folder of SSDA903 returns to forecast demand from"
+    )
+    p.add_argument(
+        "--scenario", default=None, help="scenario file (.toml) or built-in name (default: default)"
+    )
+    p.add_argument(
+        "--out", default="sctforecast-output", help="output folder (replaced atomically)"
+    )
+    p.add_argument(
+        "--draws", type=int, default=1000, help="posterior draws per chain (default 1000)"
+    )
+    p.add_argument("--seed", type=int, default=20240401, help="random seed (default 20240401)")
     p.add_argument(
         "--strict", action="store_true", help="exit 1 when the outturn does not reconcile"
     )
@@ -108,23 +126,30 @@ def _project(args: argparse.Namespace, console: Console) -> int:
 
 @_command("run")
 def _run(args: argparse.Namespace, console: Console) -> int:
-    from sctforecast.datasets import load_sandwell
-    from sctforecast.ledger import read_ledger
-    from sctforecast.reconcile import reconcile_outturn, variance_bridge
+    from sctforecast.mainjob import run_main_job
 
-    data = load_sandwell()
-    ledger = read_ledger(args.ledger, sheet=args.sheet) if args.ledger else data.outturn
-    report = reconcile_outturn(ledger, warn=False)
-    console.print(findings_table(report, f"Outturn reconciliation: {ledger.origin}"))
+    if args.ssda903 is not None and not Path(args.ssda903).is_dir():
+        from sctforecast.errors import DataValidationError
+
+        raise DataValidationError(f"--ssda903 {args.ssda903}: no such folder")
+    with _progress(console) as progress:
+        task = progress.add_task("starting", total=None)
+        result = run_main_job(
+            args.out,
+            ledger=args.ledger,
+            sheet=args.sheet,
+            ssda903=args.ssda903,
+            scenario=args.scenario,
+            draws=args.draws,
+            random_seed=args.seed,
+            progress=lambda msg: progress.update(task, description=msg),
+        )
+        progress.update(task, description="done")
+    report = result.reconciliation
+    console.print(findings_table(report, f"Outturn reconciliation: {report.origin}"))
     console.print(report.text)
-    if args.ledger is None:
-        drv = data.variance_drivers
-        drivers = dict(zip(drv["driver"], drv["amount_pence"] / 100, strict=True))
-        variance = (
-            int(data.finance_facts.set_index("key").loc["mtfp_variance", "amount_pence"]) / 100
-        )
-        bridge = variance_bridge(
-            4_253_670 - variance, 4_253_670, drivers, tolerance=50_000, label="deficit 2023/24"
-        )
-        console.print(bridge.text)
+    console.print(
+        summary_table(result.projection, f"MTFP projection ({result.projection.n_draws:,} paths)")
+    )
+    console.print(f"Report: {(Path(result.out) / 'report.html').resolve()}")
     return EXIT_MISMATCH if (args.strict and not report.ok) else EXIT_OK

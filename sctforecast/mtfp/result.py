@@ -282,7 +282,9 @@ class MTFPProjection:
 
     def __repr__(self) -> str:
         name = getattr(self.scenario, "name", "")
-        return f"<MTFPProjection {name!r}: {self.years[0]}..{self.years[-1]}, {self.n_draws:,} paths>"
+        return (
+            f"<MTFPProjection {name!r}: {self.years[0]}..{self.years[-1]}, {self.n_draws:,} paths>"
+        )
 
 
 def deficit_bridge(
