@@ -40,6 +40,28 @@ def add_run_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
 
     p = sub.add_parser(
+        "run-many", help="forecast many authorities on a Dask cluster and write a combined report"
+    )
+    p.add_argument(
+        "folder", help="folder of <authority>.csv series and/or <authority>/ SSDA903 folders"
+    )
+    p.add_argument(
+        "--scheduler", default=None, help="Dask scheduler address (default: a local cluster)"
+    )
+    p.add_argument(
+        "--workers", type=int, default=2, help="workers of the local cluster (default 2)"
+    )
+    p.add_argument(
+        "--out", default="sctforecast-output/many", help="output folder (replaced atomically)"
+    )
+    p.add_argument(
+        "--results", default=None, help="where finished results are saved (default <out>-results)"
+    )
+    p.add_argument("--horizon", type=int, default=60, help="months to forecast (default 60)")
+    p.add_argument("--draws", type=int, default=500, help="draws per authority (default 500)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+    p = sub.add_parser(
         "project", help="project an MTFP scenario (TOML) and write tables, workbook and charts"
     )
     p.add_argument(
@@ -153,3 +175,56 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     )
     console.print(f"Report: {(Path(result.out) / 'report.html').resolve()}")
     return EXIT_MISMATCH if (args.strict and not report.ok) else EXIT_OK
+
+
+@_command("run-many")
+def _run_many(args: argparse.Namespace, console: Console) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn
+
+    from sctforecast.regional import run_many
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        task = progress.add_task("authorities", total=None)
+        table, res = run_many(
+            args.folder,
+            out=args.out,
+            results_dir=args.results,
+            scheduler=args.scheduler,
+            n_workers=args.workers,
+            horizon_months=args.horizon,
+            draws=args.draws,
+            random_seed=args.seed,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    t = Table(title=f"{len(table)} authorities ({len(res.resumed)} resumed from saved results)")
+    for c in (
+        "authority",
+        "children in care (end)",
+        "90% interval",
+        "placement cost final year",
+        "deficit final year",
+        "error",
+    ):
+        t.add_column(c)
+    for r in table.itertuples(index=False):
+        if r.error:
+            t.add_row(r.authority, "", "", "", "", str(r.error)[:80])
+        else:
+            t.add_row(
+                r.authority,
+                f"{r.children_in_care_end_mean:,.0f}",
+                f"{r.children_in_care_end_lower:,.0f} to {r.children_in_care_end_upper:,.0f}",
+                format_money(int(r.placement_cost_final_mean * 100)),
+                f"{format_money(int(r.deficit_final_mean * 100))} ({format_money(int(r.deficit_final_lower * 100))}"
+                f" to {format_money(int(r.deficit_final_upper * 100))})",
+                "",
+            )
+    console.print(t)
+    console.print(f"Report: {(Path(args.out) / 'report.html').resolve()}")
+    return EXIT_OK

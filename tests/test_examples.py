@@ -28,3 +28,21 @@ def test_example_runs(name, tmp_path):
     assert out.returncode == 0, out.stderr
     for text in EXAMPLES[name]:
         assert text in out.stdout, (text, out.stdout)
+
+
+def test_the_example_pytest_file_passes():
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            str(ROOT / "examples" / "test_outturn_example.py"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "3 passed" in out.stdout

@@ -157,9 +157,13 @@ class CareFlowModel:
                 observed=X,
                 dims="period",
             )
-            gap_mu = pm.Normal("gap_mu", 0.0, gap_scale)
-            gap_sigma = pm.HalfNormal("gap_sigma", gap_scale)
-            pm.Normal("gap", gap_mu, gap_sigma, observed=gap, dims="period")
+            if np.any(gap != 0):
+                gap_mu = pm.Normal("gap_mu", 0.0, gap_scale)
+                gap_sigma = pm.HalfNormal("gap_sigma", gap_scale)
+                pm.Normal("gap", gap_mu, gap_sigma, observed=gap, dims="period")
+            else:  # stocks and flows agree exactly (e.g. both derived from SSDA903): no gap to estimate
+                pm.Deterministic("gap_mu", pm.math.constant(0.0))
+                pm.Deterministic("gap_sigma", pm.math.constant(0.0))
         return model
 
     def fit(self, data: CareFlowData, *, random_seed: int | np.random.Generator) -> CareFlowModel:
@@ -208,6 +212,8 @@ class CareFlowModel:
         if data.T <= 2 + 1:
             names = [n for n in names if not n.startswith("delta")]
         names = [n for n in names if n in idata.posterior and idata.posterior[n].size > 0]
+        if not np.any(data.gap != 0):
+            names = [n for n in names if not n.startswith("gap_")]
         self.diagnostics = check_convergence(idata, names)
         return self
 

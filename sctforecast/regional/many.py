@@ -1,0 +1,242 @@
+"""Many authorities and scenario grids: orchestration and the combined report."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sctforecast._io import atomic_directory
+from sctforecast.errors import DataValidationError
+from sctforecast.money import format_money
+from sctforecast.regional.data import AuthorityPanel, read_authority_folder
+from sctforecast.regional.engine import ManyResult, run_tasks
+from sctforecast.regional.tasks import (
+    forecast_series_task,
+    forecast_ssda903_task,
+    scenario_batch_task,
+)
+
+__all__ = ["run_many", "scenario_grid", "run_scenario_grid", "REPORT_COLUMNS"]
+
+REPORT_COLUMNS = (
+    "authority",
+    "source",
+    "children_in_care_end_mean",
+    "children_in_care_end_lower",
+    "children_in_care_end_upper",
+    "final_year",
+    "placement_cost_final_mean",
+    "deficit_final_mean",
+    "deficit_final_lower",
+    "deficit_final_upper",
+    "error",
+)
+
+
+def _seed(base: int, key: str) -> int:
+    return (base * 1_000_003 + sum((i + 1) * ord(c) for i, c in enumerate(key))) % 2**31
+
+
+def run_many(
+    folder: str | os.PathLike[str],
+    *,
+    out: str | os.PathLike[str] = "sctforecast-output/many",
+    results_dir: str | os.PathLike[str] | None = None,
+    scheduler: str | None = None,
+    n_workers: int = 2,
+    serial: bool = False,
+    horizon_months: int = 60,
+    draws: int = 500,
+    random_seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+    pooled_config: Mapping[str, Any] | None = None,
+) -> tuple[pd.DataFrame, ManyResult]:
+    """Forecast every authority in ``folder`` and write a combined report.
+
+    ``<name>.csv`` series are fitted together by the partially pooled model
+    (one PyMC fit), then each authority's forecast and costing is a task;
+    ``<name>/`` SSDA903 folders are each a task (read, fit, simulate, cost).
+    A malformed authority is reported by name; the others complete.  Results
+    are saved to ``results_dir`` (default ``<out>-results``) as they arrive.
+    """
+    from sctforecast.regional.pooled import PooledCareFlowModel
+
+    inputs, problems = read_authority_folder(folder)
+    tasks: dict[str, dict[str, Any]] = {}
+    funcs: dict[str, Callable[..., Any]] = {}
+    series = {k: v for k, v in inputs.items() if isinstance(v, pd.DataFrame)}
+    if series:
+        frames = pd.concat(series.values(), ignore_index=True)
+        try:
+            panel = AuthorityPanel.from_frame(frames, where=str(folder))
+        except DataValidationError as err:
+            # name the authorities that break the panel and go on without them
+            bad = [a for a in series if a in str(err)]
+            for a in bad or list(series):
+                problems[a] = str(err)
+            good = [a for a in series if a not in bad] if bad else []
+            panel = (
+                AuthorityPanel.from_frame(frames[frames["authority"].isin(good)]) if good else None
+            )
+        if panel is not None:
+            cfg = {"draws": draws, "tune": max(draws, 300), "chains": 2, **(pooled_config or {})}
+            model = PooledCareFlowModel(**cfg).fit(panel, random_seed=random_seed)
+            post = model.idata.posterior  # type: ignore[attr-defined]
+            T = panel.T
+            tt_last = ((T - 1) - (T - 1) / 2) / 12
+            shared = {
+                k: post[k].values.reshape(-1, *post[k].shape[2:])
+                for k in ("b", "d", "log_alpha", "log_alpha_x", "season", "season_x")
+            }
+            a_all = post["a"].values.reshape(-1, panel.A)
+            g_all = post["g"].values.reshape(-1, panel.A)
+            for i, a in enumerate(panel.authorities):
+                tasks[a] = {
+                    "name": a,
+                    "posterior": {
+                        "a": a_all[:, i].tolist(),
+                        "g": g_all[:, i].tolist(),
+                        **{k: v.tolist() for k, v in shared.items()},
+                    },
+                    "stock0": float(panel.stock[i, -1]),
+                    "population": float(panel.population[i]),
+                    "last_period": panel.periods[-1],
+                    "tt_last": tt_last,
+                    "horizon": horizon_months,
+                    "seed": _seed(random_seed, a),
+                }
+                funcs[a] = forecast_series_task
+    for a, v in inputs.items():
+        if isinstance(v, Path):
+            tasks[a] = {
+                "name": a,
+                "folder": str(v),
+                "horizon": horizon_months,
+                "draws": draws,
+                "seed": _seed(random_seed, a),
+            }
+            funcs[a] = forecast_ssda903_task
+    kinds = {f for f in funcs.values()}
+    results_dir = results_dir or f"{out}-results"
+    merged_results: dict[str, Any] = {}
+    merged_errors: dict[str, str] = {}
+    last: ManyResult | None = None
+    from sctforecast.regional.engine import make_client
+
+    client = None if serial or not tasks else make_client(scheduler, n_workers=n_workers)
+    try:
+        for f in kinds:
+            sub = {k: t for k, t in tasks.items() if funcs[k] is f}
+            last = run_tasks(
+                f, sub, client=client, serial=serial, results_dir=results_dir, progress=progress
+            )
+            merged_results.update(last.results)
+            merged_errors.update(last.errors)
+    finally:
+        if client is not None:
+            cluster = getattr(client, "cluster", None)
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    merged_errors.update(problems)
+    rows = []
+    for a in sorted(set(tasks) | set(problems)):
+        r = {"authority": a, **merged_results.get(a, {}), "error": merged_errors.get(a, "")}
+        rows.append(r)
+    table = pd.DataFrame(rows).reindex(columns=list(REPORT_COLUMNS))
+    _write_report(table, out)
+    result = ManyResult(
+        merged_results,
+        merged_errors,
+        last.resumed if last else (),
+        last.seconds if last else 0.0,
+        last.workers if last else 0,
+    )
+    return table, result
+
+
+def _write_report(table: pd.DataFrame, out: str | os.PathLike[str]) -> None:
+    shown = table.copy()
+    for c in (
+        "placement_cost_final_mean",
+        "deficit_final_mean",
+        "deficit_final_lower",
+        "deficit_final_upper",
+    ):
+        shown[c] = [format_money(int(round(v * 100))) if pd.notna(v) else "" for v in shown[c]]
+    for c in (
+        "children_in_care_end_mean",
+        "children_in_care_end_lower",
+        "children_in_care_end_upper",
+    ):
+        shown[c] = [f"{v:,.0f}" if pd.notna(v) else "" for v in shown[c]]
+    page = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>sctforecast: many authorities</title>"
+        "<style>body{font-family:system-ui,sans-serif;margin:2rem} td,th{border:1px solid #ddd;padding:.2rem .4rem}"
+        "table{border-collapse:collapse}</style></head><body><h1>Many authorities</h1>"
+        "<p>Children in care at the end of the horizon, placement cost in the final year, and the gap to a "
+        "placement budget set at the first year's mean cost uprated 3% a year (90% intervals). "
+        "Authorities whose data could not be used are listed with the reason.</p>"
+        + shown.to_html(index=False, escape=True, na_rep="")
+        + "</body></html>"
+    )
+    with atomic_directory(out) as tmp:
+        table.to_csv(tmp / "authorities.csv", index=False)
+        (tmp / "report.html").write_text(page, encoding="utf-8")
+
+
+def scenario_grid(axes: Mapping[str, Sequence[Any]]) -> dict[str, dict]:
+    """Every combination of values for dotted scenario keys, e.g.
+    ``{"contract_sum.uplift": [0, 0.02], "placements.volume_growth": [0, 0.05]}``."""
+    keys = list(axes)
+    out = {}
+    for combo in itertools.product(*(axes[k] for k in keys)):
+        changes: dict[str, Any] = {}
+        for k, v in zip(keys, combo, strict=True):
+            section, _, leaf = k.partition(".")
+            changes.setdefault(section, {})[leaf] = v
+        name = "grid-" + "-".join(
+            f"{k.split('.')[-1]}{v}" for k, v in zip(keys, combo, strict=True)
+        )
+        out[name.replace("/", "_")] = changes
+    return out
+
+
+def run_scenario_grid(
+    grid: Mapping[str, dict],
+    *,
+    draws: int = 10_000,
+    batch: int = 25,
+    scheduler: str | None = None,
+    n_workers: int = 2,
+    serial: bool = False,
+    results_dir: str | os.PathLike[str] | None = None,
+    random_seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[pd.DataFrame, ManyResult]:
+    """Project every scenario of ``grid`` (batched ``batch`` to a task) on the engine."""
+    names = list(grid)
+    tasks = {}
+    for b in range(0, len(names), batch):
+        chunk = names[b : b + batch]
+        tasks[f"batch{b // batch:05d}"] = {
+            "scenarios": {n: grid[n] for n in chunk},
+            "draws": draws,
+            "seed": random_seed + b,
+        }
+    res = run_tasks(
+        scenario_batch_task,
+        tasks,
+        scheduler=scheduler,
+        n_workers=n_workers,
+        serial=serial,
+        results_dir=results_dir,
+        progress=progress,
+    )
+    rows = [{"scenario": n, **v} for r in res.results.values() for n, v in r.items()]
+    return pd.DataFrame(rows), res

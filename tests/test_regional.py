@@ -1,0 +1,175 @@
+"""Many authorities: panel data, the Dask engine (a real local cluster with two
+workers), resuming, worker loss, partial pooling."""
+
+import json
+import os
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sctforecast import ConfigError, DataValidationError
+from sctforecast.regional import (
+    AuthorityPanel,
+    PooledCareFlowModel,
+    make_client,
+    read_authority_folder,
+    run_many,
+    run_tasks,
+    scenario_grid,
+    synthetic_authorities,
+)
+
+
+def square(x, seed):
+    return {"value": x * x, "noise": float(np.random.default_rng(seed).normal())}
+
+
+def fails_on_bad_data(x):
+    if x < 0:
+        raise DataValidationError(f"negative input {x}")
+    return {"value": x}
+
+
+def kill_worker_once(x, marker):
+    """Kills the worker process running it the first time it is called."""
+    if x == 3 and not os.path.exists(marker):
+        open(marker, "w").close()
+        os._exit(1)
+    return {"value": x}
+
+
+@pytest.fixture(scope="module")
+def client():
+    c = make_client(n_workers=2)
+    yield c
+    cluster = c.cluster
+    c.close()
+    cluster.close()
+
+
+def test_panel_validation():
+    panel, _ = synthetic_authorities(n=3, months=12, random_seed=0)
+    frame = panel.to_frame()
+    back = AuthorityPanel.from_frame(frame)
+    np.testing.assert_array_equal(back.entries, panel.entries)
+    dup = pd.concat([frame, frame[frame["authority"] == "LA001"].head(1)])
+    with pytest.raises(
+        DataValidationError, match="authority key\\(s\\) repeated for the same period: LA001"
+    ):
+        AuthorityPanel.from_frame(dup)
+    short = frame[~((frame["authority"] == "LA002") & (frame["period"] == frame["period"].max()))]
+    with pytest.raises(DataValidationError, match="different periods from the others .*: LA002"):
+        AuthorityPanel.from_frame(short)
+
+
+def test_folder_reports_a_malformed_authority_by_name(tmp_path):
+    (tmp_path / "GOOD.csv").write_text(
+        "period,entries,exits,stock_start,stock_end,population\n2020-01,1,1,5,5,1000\n"
+    )
+    (tmp_path / "BAD.csv").write_text("period,entries\n2020-01,1\n")
+    inputs, problems = read_authority_folder(tmp_path)
+    assert list(inputs) == ["GOOD"]
+    assert "BAD.csv: missing column(s)" in problems["BAD"]
+    with pytest.raises(DataValidationError, match="no such folder"):
+        read_authority_folder(tmp_path / "none")
+
+
+def test_distributed_equals_serial(client):
+    tasks = {f"t{i}": {"x": i, "seed": 100 + i} for i in range(12)}
+    a = run_tasks(square, tasks, serial=True)
+    b = run_tasks(square, tasks, client=client)
+    assert a.results == b.results
+    assert b.workers == 2
+
+
+def test_results_are_saved_and_a_run_resumes(client, tmp_path):
+    tasks = {f"t{i}": {"x": i, "seed": i} for i in range(8)}
+    first = run_tasks(square, tasks, client=client, results_dir=tmp_path)
+    assert sorted(p.stem for p in tmp_path.glob("*.json")) == sorted(tasks)
+    assert json.loads((tmp_path / "t3.json").read_text())["ok"]["value"] == 9
+    (tmp_path / "t2.json").unlink()
+    (tmp_path / "t5.json").unlink()
+    second = run_tasks(square, tasks, client=client, results_dir=tmp_path)
+    assert sorted(second.resumed) == sorted(set(tasks) - {"t2", "t5"})
+    assert second.results == first.results
+
+
+def test_a_worker_that_dies_has_its_task_retried(client, tmp_path):
+    marker = str(tmp_path / "killed")
+    tasks = {f"t{i}": {"x": i, "marker": marker} for i in range(6)}
+    res = run_tasks(kill_worker_once, tasks, client=client)
+    assert os.path.exists(marker)  # a worker really died
+    assert res.errors == {}
+    assert [res.results[k]["value"] for k in sorted(res.results)] == list(range(6))
+
+
+def test_bad_data_is_reported_by_key_and_the_rest_complete(client):
+    res = run_tasks(
+        fails_on_bad_data, {"a": {"x": 1}, "b": {"x": -2}, "c": {"x": 3}}, client=client
+    )
+    assert set(res.results) == {"a", "c"}
+    assert "negative input -2" in res.errors["b"]
+
+
+def test_unreachable_scheduler():
+    with pytest.raises(ConfigError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+        make_client("tcp://127.0.0.1:9", timeout=2)
+
+
+def test_scenario_grid_names():
+    g = scenario_grid(
+        {"contract_sum.uplift": [0.0, 0.02], "placements.volume_growth": [0.0, 0.05, 0.1]}
+    )
+    assert len(g) == 6
+    assert g["grid-uplift0.02-volume_growth0.1"] == {
+        "contract_sum": {"uplift": 0.02},
+        "placements": {"volume_growth": 0.1},
+    }
+
+
+@pytest.mark.slow
+def test_run_many_end_to_end(tmp_path):
+    from sctforecast.ssda903 import synthetic_ssda903, write_ssda903
+
+    root = tmp_path / "authorities"
+    root.mkdir()
+    panel, _ = synthetic_authorities(n=4, months=24, random_seed=1)
+    for a, g in panel.to_frame().groupby("authority"):
+        g.drop(columns="authority").to_csv(root / f"{a}.csv", index=False)
+    (root / "BROKEN.csv").write_text("period,entries\n2020-01,5\n")
+    h, e, _ = synthetic_ssda903(years=6, initial_children=200, random_seed=2)
+    write_ssda903(h, e, root / "SSDA")
+    out = tmp_path / "out"
+    table, res = run_many(root, out=out, draws=200, horizon_months=24)
+    assert set(table["authority"]) == {"LA000", "LA001", "LA002", "LA003", "SSDA", "BROKEN"}
+    assert "missing column" in table.set_index("authority").loc["BROKEN", "error"]
+    ok = table[table["error"].fillna("") == ""]
+    assert len(ok) == 5 and (ok["children_in_care_end_mean"] > 0).all()
+    assert sorted(os.listdir(out)) == ["authorities.csv", "report.html"]
+    # a second run resumes every saved result
+    again, res2 = run_many(root, out=out, draws=200, horizon_months=24)
+    assert len(res2.resumed) >= 1
+    pd.testing.assert_frame_equal(table, again)
+    shutil.rmtree(out)
+
+
+@pytest.mark.slow
+def test_partial_pooling_beats_no_pooling_for_small_authorities():
+    panel, truth = synthetic_authorities(n=16, months=24, small_share=0.5, random_seed=4)
+    errs = {}
+    cover = {}
+    for pooling in ("partial", "none"):
+        m = PooledCareFlowModel(pooling=pooling, draws=500, tune=500, chains=2).fit(
+            panel, random_seed=1
+        )
+        r = m.rates()
+        err = np.abs(np.log(r["entry_rate_per_10k"].to_numpy()) - np.log(truth.entry_rate_per_10k))
+        errs[pooling] = err[truth.small].mean()
+        cover[pooling] = np.mean(
+            (r["entry_lower"] <= truth.entry_rate_per_10k)
+            & (truth.entry_rate_per_10k <= r["entry_upper"])
+        )
+    assert errs["partial"] < errs["none"], errs
+    assert cover["partial"] >= 0.75, cover
