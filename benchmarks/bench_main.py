@@ -30,7 +30,7 @@ def main() -> list[dict]:
             before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             t0 = time.perf_counter()
             res = subprocess.run(
-                [sys.executable, "-m", "sctforecast.cli", "run", "--out", f"{tmp}/out"],
+                [sys.executable, "-m", "sctforecast", "run", "--out", f"{tmp}/out"],
                 env=env,
                 capture_output=True,
                 text=True,

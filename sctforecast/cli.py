@@ -100,12 +100,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s"
     )
     console = Console(highlight=False, width=max(140, Console().width))
-    from sctforecast import _cli_run  # noqa: F401 - registers run, project
+    from sctforecast import _cli_run  # noqa: F401 - registers run, project, run-many
+    from sctforecast import cli as registry  # the registry, also when this file runs as __main__
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataQualityWarning)
-            return _COMMANDS[args.command](args, console)
+            return registry._COMMANDS[args.command](args, console)
     except SctForecastError as err:
         first, *rest = str(err).splitlines()
         print(f"sctforecast {args.command}: error: {first}", file=sys.stderr)

@@ -6,10 +6,11 @@ Money that must reconcile is held as Python ``int`` (or ``numpy.int64``) pence.
 * round half away from zero to the nearest penny;
 * a Python float is read through its shortest decimal form (``repr``), so
   ``0.285`` is 28.5p and rounds to 29p, as an analyst would expect;
-* arrays of floats are first snapped to a ten-thousandth of a penny (which
-  removes the binary noise of values written with at most four decimal places
-  of a pound) and then rounded half away from zero, giving the same answer as
-  the scalar rule for any such amount up to £100bn.
+* arrays of floats are rounded half away from zero after allowing for the
+  binary noise of values written with at most four decimal places of a pound
+  (a fraction of a penny within a few float spacings below one half counts as
+  a half), giving the same answer as the scalar rule for any such amount up to
+  about £200bn.
 
 :func:`parse_money` reads what analysts paste: ``"£84,678,218"``,
 ``"(4,253,670)"`` (brackets are negative), ``"-£1.50"``, and amounts with an
@@ -97,12 +98,14 @@ def to_pence(value):  # type: ignore[no-untyped-def]
         raise DataValidationError(f"cannot convert an array of dtype {arr.dtype} to pence")
     if not np.all(np.isfinite(arr)):
         raise DataValidationError("cannot convert NaN or infinite amounts to pence")
-    # |x| x 100 = whole + frac; snapping frac to 1e-4 and rounding half up is
-    # "frac >= 0.49995" (the same rule as np.round(., 4) then half away from zero)
+    # |x| x 100 = whole + frac.  An amount written with at most four decimals of
+    # a pound has frac a multiple of 0.01 penny, so frac within a few units of
+    # float spacing below 0.5 is a half penny written exactly: round it up.
     mag = np.abs(arr.astype(np.float64, copy=False)) * 100.0
     whole = np.floor(mag)
+    tol = np.maximum(5e-5, 4 * np.spacing(mag))
     mag -= whole
-    whole += mag >= 0.49995
+    whole += mag >= 0.5 - tol
     out = whole.astype(np.int64)
     np.negative(out, out=out, where=arr < 0)
     return out

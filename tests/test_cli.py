@@ -42,3 +42,24 @@ def test_console_script_runs():
     )
     assert out.returncode == 2
     assert "no such file" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_module_entry_points_run_registered_commands(tmp_path):
+    for module in ("sctforecast", "sctforecast.cli"):
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                module,
+                "project",
+                "default",
+                "--draws",
+                "100",
+                "--out",
+                str(tmp_path / module),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert (tmp_path / module / "mtfp.xlsx").exists()

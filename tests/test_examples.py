@@ -13,6 +13,12 @@ EXAMPLES = {
         "Extra savings needed",
         "total income 2023/24 = 84,678,218",
     ],
+    "reconcile_a_ledger.py": ["sheet 'Outturn'", "84,678,267", "1 of 6 checks do not reconcile"],
+    "fit_demand_from_ssda903.py": [
+        "children in care on average",
+        "MTFP with this demand",
+        "episode repeated",
+    ],
 }
 
 

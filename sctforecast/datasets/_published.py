@@ -56,7 +56,13 @@ def _numeric(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 def load_outturn() -> Ledger:
     """The 2023/24 provisional outturn (004 Section (e)) as a :class:`Ledger`,
     with every stated total, including the 84,678,267 of the Year End Position
-    text that is £49 more than its own lines."""
+    text that is £49 more than its own lines.  (Read once and reused: a ledger
+    is never changed in place.)"""
+    return _outturn()
+
+
+@cache
+def _outturn() -> Ledger:
     return Ledger.from_frame(
         _read("outturns.csv"), origin="embedded outturn 2023/24 (004 Section (e))"
     )
