@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sctforecast._io import atomic_directory
@@ -91,8 +92,11 @@ def run_many(
             tt_last = ((T - 1) - (T - 1) / 2) / 12
             shared = {
                 k: post[k].values.reshape(-1, *post[k].shape[2:])
-                for k in ("b", "d", "log_alpha", "log_alpha_x", "season", "season_x")
+                for k in ("b", "d", "season", "season_x")
             }
+            n_draws = shared["b"].shape[0]
+            for k in ("log_alpha", "log_alpha_x"):  # a Poisson model: a very large dispersion
+                shared[k] = post[k].values.reshape(-1) if k in post else np.full(n_draws, 12.0)
             a_all = post["a"].values.reshape(-1, panel.A)
             g_all = post["g"].values.reshape(-1, panel.A)
             for i, a in enumerate(panel.authorities):
