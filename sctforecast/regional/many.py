@@ -222,8 +222,10 @@ def run_scenario_grid(
     results_dir: str | os.PathLike[str] | None = None,
     random_seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    client=None,  # type: ignore[no-untyped-def]
 ) -> tuple[pd.DataFrame, ManyResult]:
-    """Project every scenario of ``grid`` (batched ``batch`` to a task) on the engine."""
+    """Project every scenario of ``grid`` (batched ``batch`` to a task) on the engine
+    (``client``: an existing ``dask.distributed.Client`` to reuse)."""
     names = list(grid)
     tasks = {}
     for b in range(0, len(names), batch):
