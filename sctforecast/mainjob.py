@@ -94,6 +94,14 @@ def run_main_job(
     else:
         scen = Scenario.from_toml(scenario)
     outturn = read_ledger(ledger, sheet=sheet) if ledger else data.outturn
+    from sctforecast.mtfp import baseline_lines
+
+    placements_line = baseline_lines(outturn, scen)["placements"]
+    if scen.baseline_year.label != "2023/24":
+        raise ConfigError(
+            f"the cost calibration uses the published 2023/24 placement mix, so the scenario's baseline year "
+            f"must be 2023/24, not {scen.baseline_year}; run `sctforecast project` for other baselines"
+        )
     recon = reconcile_outturn(outturn, warn=False)
     bridge = None
     if ledger is None:
@@ -167,7 +175,10 @@ def run_main_job(
         ppc_model = model
     say("calibrating unit costs to the baseline placements line")
     cal = calibrate(
-        PlacementCostModel(), sandwell_activity_2023_24(), target=48_565_330, year="2023/24"
+        PlacementCostModel(),
+        sandwell_activity_2023_24(),
+        target=placements_line / 100,
+        year="2023/24",
     )
     say("projecting the MTFP over the demand draws")
     projection = project(

@@ -133,3 +133,16 @@ def test_run_help_lists_the_options():
     )
     for opt in ("--ledger", "--ssda903", "--scenario", "--out", "--draws"):
         assert opt in res.stdout
+
+
+def test_run_with_a_ledger_whose_lines_the_scenario_does_not_map(tmp_path, capsys):
+    ledger = tmp_path / "mine.csv"
+    ledger.write_text(
+        "financial_year,line,kind,amount\n2023/24,Block grant,income,100\n2023/24,Placements,expenditure,90\n"
+        "2023/24,Opening,opening_cumulative_deficit,0\n"
+    )
+    out = tmp_path / "out"
+    assert main(["run", "--ledger", str(ledger), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "'Block grant'" in err and "not mapped" in err
+    assert not out.exists()
