@@ -164,13 +164,16 @@ def run_main_job(
         demand_table = summarise_draws(ds)
         kpi = kpi_band_probabilities(ds)
         gap = model.gap_summary()
-        labels = ["2023/24", *[str(p) for p in ds["period"].values]]
         import numpy as np
 
+        # history (published 31 March stocks, one label per year ending) then the forecast draws
+        history = ["2017/18", *flows.periods]
+        labels = [*history, *[str(p) for p in ds["period"].values]]
+        n = ds.sizes["draw"]
         cic = np.concatenate(
-            [np.full((ds.sizes["draw"], 1), flows.stock[-1]), ds["children_in_care"].values], axis=1
+            [np.repeat(flows.stock[None, :], n, axis=0), ds["children_in_care"].values], axis=1
         )
-        observed = pd.Series({"2023/24": float(flows.stock[-1])})
+        observed = pd.Series(dict(zip(history, map(float, flows.stock), strict=True)))
         cic_fan = (cic, labels, observed)
         ppc_model = model
     say("calibrating unit costs to the baseline placements line")

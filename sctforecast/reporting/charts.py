@@ -54,7 +54,12 @@ def fan_chart(
         ax.plot(
             pos, [observed[k] for k in observed.index if k in list(labels)], "ko", label="published"
         )
-    ax.set_xticks(x, list(labels), rotation=0)
+    ax.set_xticks(
+        x,
+        list(labels),
+        rotation=45 if len(labels) > 7 else 0,
+        ha="right" if len(labels) > 7 else "center",
+    )
     if money:
         ax.yaxis.set_major_formatter(FuncFormatter(_millions))
     ax.set_title(title)
