@@ -95,7 +95,7 @@ def main(
     t0 = time.perf_counter()
     serial_df, _ = run_scenario_grid(sub_grid, draws=draws, serial=True)
     t_serial = (time.perf_counter() - t0) * len(grid) / sub
-    from sctforecast.regional import make_client
+    from sctforecast.regional.engine import close_client, make_client
 
     t0 = time.perf_counter()
     client = make_client(n_workers=2)
@@ -104,9 +104,7 @@ def main(
     t0 = time.perf_counter()
     dist_df, res = run_scenario_grid(grid, draws=draws, client=client)
     t_dist = time.perf_counter() - t0
-    cluster = client.cluster
-    client.close()
-    cluster.close()
+    close_client(client)
     same = dist_df.set_index("scenario").loc[serial_df["scenario"]].reset_index()
     identical = bool(np.allclose(same["closing_mean"], serial_df["closing_mean"], rtol=0, atol=0))
     rows.append(

@@ -20,6 +20,7 @@ from sctforecast.regional import (
     scenario_grid,
     synthetic_authorities,
 )
+from sctforecast.regional.engine import close_client
 
 
 def square(x, seed):
@@ -44,9 +45,7 @@ def kill_worker_once(x, marker):
 def client():
     c = make_client(n_workers=2)
     yield c
-    cluster = c.cluster
-    c.close()
-    cluster.close()
+    close_client(c)
 
 
 def test_panel_validation():

@@ -9,7 +9,7 @@ import xarray as xr
 
 from sctforecast.costs.activity import activity_from_counts
 
-__all__ = ["sandwell_activity_2023_24", "ACTIVITY_ASSUMPTIONS"]
+__all__ = ["sandwell_activity_2023_24", "sandwell_children_march_2024", "ACTIVITY_ASSUMPTIONS"]
 
 ACTIVITY_ASSUMPTIONS = pd.DataFrame(
     [
@@ -53,8 +53,8 @@ def _line(a: float, b: float, n: int) -> np.ndarray:
     return np.linspace(a, b, n)
 
 
-def sandwell_activity_2023_24() -> xr.DataArray:
-    """Placement-days by month and type for 2023/24 (see :data:`ACTIVITY_ASSUMPTIONS`)."""
+def _sandwell_month_ends() -> pd.DataFrame:
+    """Children by placement type at each month end, March 2023 to March 2024."""
     from sctforecast.datasets import load_sandwell
 
     d = load_sandwell()
@@ -74,7 +74,7 @@ def sandwell_activity_2023_24() -> xr.DataArray:
     uasc = np.r_[15.0, _line(15, 42, 12)]  # 15 in April 2023; taken as the March 2023 level too
     stock = _line(802, 808, 13)
     counted = trust + external + resid + uasc
-    month_ends = pd.DataFrame(
+    return pd.DataFrame(
         {
             "foster_in_house": trust * share,
             "foster_kinship": trust * (1 - share),
@@ -85,6 +85,18 @@ def sandwell_activity_2023_24() -> xr.DataArray:
         },
         index=ends,
     )
+
+
+def sandwell_children_march_2024() -> dict[str, float]:
+    """Children by placement type at 31 March 2024 (808 in all), with the
+    gap-filling assumptions of :data:`ACTIVITY_ASSUMPTIONS`."""
+    last = _sandwell_month_ends().iloc[-1]
+    return {str(k): float(v) for k, v in last.items()}
+
+
+def sandwell_activity_2023_24() -> xr.DataArray:
+    """Placement-days by month and type for 2023/24 (see :data:`ACTIVITY_ASSUMPTIONS`)."""
+    month_ends = _sandwell_month_ends()
     avg = (month_ends.iloc[:-1].to_numpy() + month_ends.iloc[1:].to_numpy()) / 2
     children = pd.DataFrame(
         avg, columns=month_ends.columns, index=pd.period_range("2023-04", periods=12, freq="M")

@@ -18,23 +18,11 @@ def default_mix() -> dict[str, float]:
     """Shares of children in care by placement type at 31 March 2024 (004), with
     the same gap-filling assumptions as the cost calibration
     (:data:`sctforecast.costs.ACTIVITY_ASSUMPTIONS`)."""
-    from sctforecast.datasets import load_sandwell
+    from sctforecast.costs.published import sandwell_children_march_2024
 
-    d = load_sandwell()
-    mix = d.placement_mix
-    last = mix[mix["month"] == mix["month"].max()].set_index("placement")["children"]
-    total = float(d.children_in_care["children_in_care"].iloc[-1])
-    m = d.fact("foster_households_mainstream")
-    c = d.fact("foster_households_connected")
-    counts = {
-        "foster_in_house": last["foster_trust_carers"] * m / (m + c),
-        "foster_kinship": last["foster_trust_carers"] * c / (m + c),
-        "foster_ifa": last["foster_external"],
-        "residential_external": last["residential"],
-        "supported_accommodation_uasc": last["uasc"],
-    }
-    counts["placed_with_parents"] = total - sum(counts.values())
-    return {k: float(v) / total for k, v in counts.items()}
+    counts = sandwell_children_march_2024()
+    total = sum(counts.values())
+    return {k: v / total for k, v in counts.items()}
 
 
 @dataclass(frozen=True)

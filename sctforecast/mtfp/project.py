@@ -19,7 +19,7 @@ import pandas as pd
 import xarray as xr
 
 from sctforecast.costs import PLACEMENT_TYPES, PlacementCostModel, activity_from_counts, calibrate
-from sctforecast.costs.published import sandwell_activity_2023_24
+from sctforecast.costs.published import sandwell_activity_2023_24, sandwell_children_march_2024
 from sctforecast.errors import ConfigError, DataValidationError
 from sctforecast.ledger import Ledger, read_ledger
 from sctforecast.money import format_money, to_pence
@@ -119,25 +119,8 @@ def _run_rate_costs_cached(
     cal = calibrate(
         model, sandwell_activity_2023_24(), target=placements_base / 100, year=baseline_year
     )
-    from sctforecast.datasets import load_sandwell
-
-    mix = load_sandwell().placement_mix
-    last = mix[mix["month"] == mix["month"].max()].set_index("placement")["children"]
-    mainstream = load_sandwell().fact("foster_households_mainstream")
-    connected = load_sandwell().fact("foster_households_connected")
-    share = mainstream / (mainstream + connected)
     months = month_index(years[0], len(years))
-
-    children = pd.DataFrame(
-        {
-            "foster_in_house": last["foster_trust_carers"] * share,
-            "foster_kinship": last["foster_trust_carers"] * (1 - share),
-            "foster_ifa": last["foster_external"],
-            "residential_external": last["residential"],
-            "supported_accommodation_uasc": last["uasc"],
-        },
-        index=months,
-    )
+    children = pd.DataFrame(sandwell_children_march_2024(), index=months)
     by = cal.model.cost(activity_from_counts(children)).by_year()["gross"].sum("placement_type")
     values = by.values.astype(float)
     values.flags.writeable = False
@@ -270,7 +253,12 @@ def project(
         placements = np.concatenate(
             [np.full((n, 1), p0), det[None, :] * vol_index[:, 1:] * price_index[:, 1:]], axis=1
         )
-        uasc_weeks[:, 1:] = 42 * np.array([y.days for y in proj]) / 7 * vol_index[:, 1:]
+        uasc_weeks[:, 1:] = (
+            sandwell_children_march_2024()["supported_accommodation_uasc"]
+            * np.array([y.days for y in proj])
+            / 7
+            * vol_index[:, 1:]
+        )
     else:
         infl = np.array([1.0] + [1 + scenario.price_inflation[y] for y in proj])
         placements = p0 * np.cumprod(infl)[None, :] * vol_index * price_index

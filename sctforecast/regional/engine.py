@@ -23,7 +23,7 @@ from typing import Any
 from sctforecast._io import atomic_file
 from sctforecast.errors import ConfigError, SctForecastError
 
-__all__ = ["ManyResult", "run_tasks", "make_client"]
+__all__ = ["ManyResult", "run_tasks", "make_client", "close_client"]
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,14 @@ def make_client(scheduler: str | None = None, *, n_workers: int = 2, timeout: fl
             silence_logs=logging.ERROR,
         )
     return Client(cluster)
+
+
+def close_client(client) -> None:  # type: ignore[no-untyped-def]
+    """Close a client and, if it made one, its local cluster."""
+    cluster = getattr(client, "cluster", None)
+    client.close()
+    if cluster is not None:
+        cluster.close()
 
 
 def _load(results_dir: Path | None) -> dict[str, Any]:
@@ -178,9 +186,6 @@ def run_tasks(
                     record(k, {"error": f"{type(err).__name__}: {err}"})
         finally:
             if own:
-                cluster = getattr(client, "cluster", None)
-                client.close()
-                if cluster is not None:
-                    cluster.close()
+                close_client(client)
     ordered = {k: results[k] for k in tasks if k in results}
     return ManyResult(ordered, errors, tuple(resumed), time.perf_counter() - t0, workers)

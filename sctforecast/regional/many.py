@@ -130,7 +130,7 @@ def run_many(
     merged_results: dict[str, Any] = {}
     merged_errors: dict[str, str] = {}
     last: ManyResult | None = None
-    from sctforecast.regional.engine import make_client
+    from sctforecast.regional.engine import close_client, make_client
 
     client = None if serial or not tasks else make_client(scheduler, n_workers=n_workers)
     try:
@@ -143,10 +143,7 @@ def run_many(
             merged_errors.update(last.errors)
     finally:
         if client is not None:
-            cluster = getattr(client, "cluster", None)
-            client.close()
-            if cluster is not None:
-                cluster.close()
+            close_client(client)
     merged_errors.update(problems)
     rows = []
     for a in sorted(set(tasks) | set(problems)):
