@@ -9,7 +9,8 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from sctforecast.money import format_money
-from sctforecast.mtfp import Scenario, project, write_projection
+from sctforecast.mtfp import Scenario, project
+from sctforecast.reporting import write_projection
 
 out_dir = Path(sys.argv[1] if len(sys.argv) > 1 else "sctforecast-output/scenarios")
 runs = {}

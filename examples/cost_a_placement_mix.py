@@ -13,8 +13,8 @@ from sctforecast.costs import (
     calibrate,
     mix_scenario,
     price_volume_mix,
-    sandwell_activity_2023_24,
 )
+from sctforecast.datasets import sandwell_activity_2023_24
 from sctforecast.money import format_money
 
 # 1. Cost a simple mix: children by placement type for each month of two years.

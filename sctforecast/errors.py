@@ -8,10 +8,7 @@ input has several problems they are collected and raised once.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # pragma: no cover
-    from sctforecast.reconcile.outturn import ReconciliationReport
+from typing import Any
 
 __all__ = [
     "SctForecastError",
@@ -70,7 +67,7 @@ class ModelVersionError(SctForecastError, RuntimeError):
 class ReconciliationError(SctForecastError):
     """An outturn or plan does not reconcile; carries the full report."""
 
-    def __init__(self, report: ReconciliationReport | Any) -> None:
+    def __init__(self, report: Any) -> None:  # a sctforecast.reconcile.ReconciliationReport
         self.report = report
         super().__init__(
             report.text + "\nFix the source figures, or call with strict=False to get the report."

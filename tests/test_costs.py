@@ -14,7 +14,6 @@ from sctforecast.costs import (
     HighCostPlacement,
     Move,
     PlacementCostModel,
-    PlacementMapping,
     UnitCostTable,
     activity_from_counts,
     activity_from_placements,
@@ -22,9 +21,10 @@ from sctforecast.costs import (
     cost_kernel,
     mix_scenario,
     price_volume_mix,
-    sandwell_activity_2023_24,
 )
 from sctforecast.costs.activity import move_children
+from sctforecast.datasets import sandwell_activity_2023_24
+from sctforecast.ssda903 import PlacementMapping
 
 MODEL = PlacementCostModel()
 

@@ -12,17 +12,19 @@ from sctforecast import (
     ModelVersionError,
     NotFittedError,
 )
+from sctforecast.datasets import sandwell_profile
 from sctforecast.demand import (
     CareFlowConfig,
     CareFlowData,
     CareFlowModel,
+    DemandForecast,
     Levers,
-    default_mix,
     kpi_band_probabilities,
 )
 from sctforecast.demand.placement import PlacementFlowModel
 from sctforecast.demand.simulate import simulate_aggregate
 from sctforecast.mtfp import Scenario, project
+from sctforecast.periods import FinancialYear
 from sctforecast.ssda903 import read_ssda903, synthetic_ssda903, write_ssda903
 
 SANDWELL = CareFlowData.sandwell()
@@ -197,13 +199,14 @@ def test_load_refuses_other_versions_and_files(tmp_path):
 
 def test_demand_feeds_the_mtfp():
     m = pinned()
-    demand = m.demand(5, random_seed=1)
-    assert abs(sum(default_mix().values()) - 1) < 1e-12
+    mix = sandwell_profile().mix
+    demand = m.demand("2024/25", 5, mix=mix, random_seed=1)
+    assert isinstance(demand, DemandForecast)
     p = project(None, Scenario.builtin(), demand=demand, random_seed=1)
     assert p.n_draws == 400
     assert (p.line("in_year_deficit", "2023/24") == 4_253_670_00).all()
-    with pytest.raises(ConfigError, match="forecast a longer horizon"):
-        project(None, Scenario.builtin(), demand=m.demand(2), random_seed=1)
+    with pytest.raises(ConfigError, match="forecast further ahead"):
+        project(None, Scenario.builtin(), demand=m.demand("2024/25", 2, mix=mix), random_seed=1)
 
 
 def test_simulation_kernel_conserves_children():
@@ -263,8 +266,12 @@ def test_placement_simulation(placement_data):
     demand = m.demand("2024/25", 5)
     p = project(None, Scenario.builtin(), demand=demand, random_seed=2)
     assert p.n_draws == 200
-    with pytest.raises(ConfigError, match="first projected year is 2024/25"):
-        m.demand("2025/26", 3)
+    later = m.demand("2025/26", 3)  # forecasts through 2024/25 and keeps whole later years
+    assert later.placement_days_draws(FinancialYear(2025), 3).sizes["month"] == 36
+    with pytest.raises(
+        ConfigError, match="cannot feed a plan whose first projected year is 2023/24"
+    ):
+        m.demand("2023/24", 3)
 
 
 # --- real sampling ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from sctforecast.cli import main
-from sctforecast.mainjob import RUN_OUTPUT_FILES, run_main_job
+from sctforecast.pipeline import RUN_OUTPUT_FILES, run_main_job
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from sctforecast import ConfigError, DataValidationError
 from sctforecast.costs import PLACEMENT_TYPES
+from sctforecast.demand import DemandForecast
 from sctforecast.mtfp import EXPENDITURE_LINES, INCOME_LINES, Scenario, project
 from sctforecast.periods import FinancialYear, month_index
 
@@ -196,25 +197,18 @@ def test_compare_and_bridge_between_scenarios():
     assert abs(br["amount"].iloc[-1] - b.line("in_year_deficit", "2026/27").mean() / 100) <= 1
 
 
-class FixedDemand:
-    """A demand forecast with known draws, for the plumbing."""
-
-    def __init__(self, n=50, types=PLACEMENT_TYPES, seed=0):
-        self.n, self.types, self.seed = n, list(types), seed
-
-    def placement_days_draws(self, first_year, n_years):
-        months = month_index(first_year, n_years)
-        rng = np.random.default_rng(self.seed)
-        kids = rng.uniform(0, 60, size=(self.n, 1, len(self.types))) * np.ones((1, len(months), 1))
-        days = kids * months.days_in_month.to_numpy()[None, :, None]
-        return xr.DataArray(
-            days,
-            dims=("draw", "month", "placement_type"),
-            coords={"month": [str(m) for m in months], "placement_type": self.types},
-        )
-
-    def children_in_care_draws(self, years):
-        return np.full((self.n, len(years)), 850.0)
+def FixedDemand(n=50, types=PLACEMENT_TYPES, seed=0, first_year="2024/25", n_years=5):
+    """A demand forecast with known draws, for the plumbing: 850 children in
+    care on every draw, split at random over the types."""
+    months = month_index(FinancialYear.parse(first_year), n_years)
+    rng = np.random.default_rng(seed)
+    share = rng.dirichlet(np.ones(len(types)), size=n)[:, None, :] * np.ones((1, len(months), 1))
+    kids = 850.0 * share
+    days = kids * months.days_in_month.to_numpy()[None, :, None]
+    coords = {"month": [str(m) for m in months], "placement_type": list(types)}
+    dims = ("draw", "month", "placement_type")
+    ds = xr.Dataset({"children": (dims, kids), "placement_days": (dims, days)}, coords=coords)
+    return DemandForecast(ds, source="fixed draws for tests")
 
 
 def test_projection_with_demand_draws():
@@ -226,10 +220,8 @@ def test_projection_with_demand_draws():
 
 
 def test_demand_with_unknown_placement_types():
-    with pytest.raises(
-        DataValidationError, match="placement types the cost model does not know: kennels"
-    ):
-        project(None, DEFAULT, demand=FixedDemand(types=["foster_ifa", "kennels"]), random_seed=2)
+    with pytest.raises(DataValidationError, match="unknown placement type.*'kennels'"):
+        FixedDemand(types=["foster_ifa", "kennels"])
 
 
 # --- scenario files: bad input ------------------------------------------------------

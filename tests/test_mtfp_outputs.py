@@ -5,8 +5,8 @@ import pytest
 from openpyxl import load_workbook
 
 from sctforecast.cli import main
-from sctforecast.mtfp import OUTPUT_FILES, Scenario, project, write_projection
-from sctforecast.reporting import write_workbook
+from sctforecast.mtfp import Scenario, project
+from sctforecast.reporting import OUTPUT_FILES, write_projection, write_workbook
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,7 @@ def test_an_error_leaves_no_half_written_output(projection, tmp_path, monkeypatc
     write_projection(projection, target)
     before = sorted(os.listdir(target))
 
-    import sctforecast.mtfp.outputs as outputs
+    import sctforecast.reporting.mtfp as outputs
 
     def boom(*a, **k):
         raise RuntimeError("disk full")

@@ -1,4 +1,4 @@
-"""Placement cost model: taxonomy, unit costs, activity, costing, calibration,
+"""Placement cost model: unit costs, activity, costing, calibration,
 variance bridges and mix scenarios."""
 
 from sctforecast.costs.activity import (
@@ -12,13 +12,11 @@ from sctforecast.costs.bridge import PriceVolumeMix, price_volume_mix
 from sctforecast.costs.calibrate import Calibration, calibrate
 from sctforecast.costs.kernel import cost_kernel
 from sctforecast.costs.model import Contribution, CostResult, HighCostPlacement, PlacementCostModel
-from sctforecast.costs.published import ACTIVITY_ASSUMPTIONS, sandwell_activity_2023_24
 from sctforecast.costs.scenarios import Move, mix_scenario
-from sctforecast.costs.taxonomy import CATEGORIES, CATEGORY_OF, PLACEMENT_TYPES, PlacementMapping
 from sctforecast.costs.unit_costs import UnitCostTable
+from sctforecast.placements import CATEGORIES, CATEGORY_OF, PLACEMENT_TYPES
 
 __all__ = [
-    "ACTIVITY_ASSUMPTIONS",
     "CATEGORIES",
     "CATEGORY_OF",
     "PLACEMENT_TYPES",
@@ -28,7 +26,6 @@ __all__ = [
     "HighCostPlacement",
     "Move",
     "PlacementCostModel",
-    "PlacementMapping",
     "PriceVolumeMix",
     "UnitCostTable",
     "activity_from_counts",
@@ -40,5 +37,4 @@ __all__ = [
     "mix_scenario",
     "move_children",
     "price_volume_mix",
-    "sandwell_activity_2023_24",
 ]

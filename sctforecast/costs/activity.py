@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sctforecast.costs.taxonomy import PLACEMENT_TYPES, check_placement_types
 from sctforecast.errors import DataValidationError
 from sctforecast.periods import FinancialYear, month_index
+from sctforecast.placements import PLACEMENT_TYPES, check_placement_types
 
 __all__ = [
     "activity_from_counts",

@@ -10,10 +10,10 @@ import pandas as pd
 from scipy.optimize import minimize
 
 from sctforecast.costs.model import PlacementCostModel
-from sctforecast.costs.taxonomy import PLACEMENT_TYPES, check_placement_types
 from sctforecast.errors import ConfigError, DataValidationError
 from sctforecast.money import format_money, to_pence
 from sctforecast.periods import FinancialYear
+from sctforecast.placements import PLACEMENT_TYPES, check_placement_types
 
 __all__ = ["Calibration", "calibrate"]
 

@@ -13,11 +13,11 @@ import xarray as xr
 from sctforecast.constants import DEFAULT_CI_PROB
 from sctforecast.costs.activity import as_activity, months_of
 from sctforecast.costs.kernel import cost_kernel, period_starts, sum_by_period
-from sctforecast.costs.taxonomy import PLACEMENT_TYPES, check_placement_types
 from sctforecast.costs.unit_costs import UnitCostTable
 from sctforecast.errors import DataValidationError
 from sctforecast.money import round_to_total, to_pence
 from sctforecast.periods import FinancialYear
+from sctforecast.placements import PLACEMENT_TYPES, check_placement_types
 
 __all__ = ["Contribution", "HighCostPlacement", "PlacementCostModel", "CostResult"]
 

@@ -10,8 +10,8 @@ import pandas as pd
 
 from sctforecast.costs.activity import as_activity, move_children
 from sctforecast.costs.model import PlacementCostModel
-from sctforecast.costs.taxonomy import check_placement_types
 from sctforecast.errors import DataValidationError
+from sctforecast.placements import check_placement_types
 
 __all__ = ["Move", "mix_scenario"]
 

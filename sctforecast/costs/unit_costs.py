@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from sctforecast._io import read_table
-from sctforecast.costs.taxonomy import CATEGORIES, CATEGORY_OF, PLACEMENT_TYPES
 from sctforecast.errors import DataValidationError
 from sctforecast.periods import FinancialYear
+from sctforecast.placements import CATEGORIES, CATEGORY_OF, PLACEMENT_TYPES
 
 __all__ = ["UnitCostTable"]
 

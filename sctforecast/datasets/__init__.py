@@ -1,4 +1,8 @@
-"""Embedded published figures and synthetic data generators."""
+"""Embedded published figures: Sandwell Children's Trust, the default dataset.
+
+Nothing in the engine (costs, demand, mtfp) imports this package: the pipeline
+passes the default profile and ledger in when the user gives none.
+"""
 
 from sctforecast.datasets._published import (
     SandwellData,
@@ -10,8 +14,15 @@ from sctforecast.datasets._published import (
     load_placement_mix,
     load_sandwell,
 )
+from sctforecast.datasets.sandwell import (
+    ACTIVITY_ASSUMPTIONS,
+    sandwell_activity_2023_24,
+    sandwell_children_march_2024,
+    sandwell_profile,
+)
 
 __all__ = [
+    "ACTIVITY_ASSUMPTIONS",
     "SandwellData",
     "data_path",
     "known_inconsistencies",
@@ -20,4 +31,7 @@ __all__ = [
     "load_outturn",
     "load_placement_mix",
     "load_sandwell",
+    "sandwell_activity_2023_24",
+    "sandwell_children_march_2024",
+    "sandwell_profile",
 ]

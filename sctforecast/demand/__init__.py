@@ -12,19 +12,21 @@ from sctforecast.demand.aggregate import (
 )
 from sctforecast.demand.data import CareFlowData
 from sctforecast.demand.diagnostics import Diagnostics, check_convergence
-from sctforecast.demand.mix import AggregateDemand, default_mix
+from sctforecast.demand.forecast import DemandForecast, DemandModel
+from sctforecast.demand.placement import PlacementFlowModel
 from sctforecast.demand.simulate import Levers
 
 __all__ = [
     "FORECAST_MEASURES",
-    "AggregateDemand",
     "CareFlowConfig",
     "CareFlowData",
     "CareFlowModel",
+    "DemandForecast",
+    "DemandModel",
     "Diagnostics",
     "Levers",
+    "PlacementFlowModel",
     "check_convergence",
-    "default_mix",
     "kpi_band_probabilities",
     "summarise_draws",
 ]

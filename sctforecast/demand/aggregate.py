@@ -24,6 +24,7 @@ import xarray as xr
 from sctforecast.constants import DEFAULT_CI_PROB
 from sctforecast.demand.data import CareFlowData
 from sctforecast.demand.diagnostics import Diagnostics, check_convergence
+from sctforecast.demand.forecast import DemandForecast
 from sctforecast.demand.simulate import Levers, neg_binomial, simulate_aggregate
 from sctforecast.errors import ConfigError, DataValidationError, ModelVersionError, NotFittedError
 from sctforecast.periods import FinancialYear
@@ -493,22 +494,44 @@ class CareFlowModel:
     # --- demand for the cost model and the MTFP ------------------------------------------
     def demand(
         self,
-        horizon: int,
+        first_year: FinancialYear | str | int,
+        n_years: int,
         *,
-        random_seed: int = 0,
+        mix: dict[str, float],
+        random_seed: int | np.random.Generator = 0,
         levers: Levers | None = None,
-        mix: dict[str, float] | None = None,
-    ):  # type: ignore[no-untyped-def]
-        """Forecast draws packaged for :func:`sctforecast.mtfp.project` (yearly data)."""
-        from sctforecast.demand.mix import AggregateDemand, default_mix
+    ) -> DemandForecast:
+        """Forecast draws over whole financial years for the cost model and the MTFP.
+
+        The yearly model forecasts 31 March stocks; month ends in between are
+        interpolated on a straight line, and split by ``mix`` (shares by
+        placement type, e.g. :attr:`sctforecast.profile.AuthorityProfile.mix`).
+        """
+        from sctforecast.demand.forecast import split_by_mix
 
         _, data = self._require()
         if data.freq != "year":
             raise ConfigError(
                 "demand() packages yearly forecasts; fit the model to financial-year data"
             )
-        ds = self.forecast_draws(horizon, random_seed=random_seed, levers=levers)
-        return AggregateDemand(ds, stock_start=float(data.stock[-1]), mix=mix or default_mix())
+        fy = FinancialYear.parse(first_year)
+        last = FinancialYear.parse(data.periods[-1])
+        if fy != last + 1:
+            raise ConfigError(
+                f"the data end with {last}, so the forecast starts in {last + 1}, not {fy}"
+            )
+        ds = self.forecast_draws(n_years, random_seed=random_seed, levers=levers)
+        ends = np.concatenate(
+            [np.full((ds.sizes["draw"], 1), float(data.stock[-1])), ds["children_in_care"].values],
+            axis=1,
+        )
+        w = np.arange(1, 13) / 12.0
+        monthly = np.concatenate(
+            [ends[:, k, None] * (1 - w) + ends[:, k + 1, None] * w for k in range(n_years)], axis=1
+        )
+        months = pd.period_range(f"{fy.start_year}-04", periods=12 * n_years, freq="M")
+        out = split_by_mix(monthly, months, mix, start_total=float(data.stock[-1]))
+        return DemandForecast(out, source=f"aggregate model on {data.source}")
 
 
 def summarise_draws(ds: xr.Dataset, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:

@@ -26,9 +26,10 @@ import pandas as pd
 import xarray as xr
 
 from sctforecast.constants import DEFAULT_CI_PROB
-from sctforecast.costs.taxonomy import PLACEMENT_TYPES
+from sctforecast.demand.forecast import DemandForecast, forecast_for_years
 from sctforecast.errors import ConfigError, DataValidationError, NotFittedError
-from sctforecast.periods import FinancialYear, month_index
+from sctforecast.periods import FinancialYear
+from sctforecast.placements import PLACEMENT_TYPES
 from sctforecast.ssda903.derive import care_events
 from sctforecast.ssda903.reader import AGE_BANDS, SSDA903Data, age_band
 
@@ -296,39 +297,33 @@ class PlacementFlowModel:
                 )
         return pd.DataFrame(rows)
 
-    # --- the DemandDraws protocol of the MTFP ----------------------------------------------
-    def demand(self, first_year: FinancialYear | str | int, n_years: int, *, random_seed: int = 0):  # type: ignore[no-untyped-def]
-        """Simulated draws packaged for :func:`sctforecast.mtfp.project`."""
-        fy = FinancialYear.parse(first_year)
+    # --- the DemandModel protocol (sctforecast.demand.forecast) ---------------------------
+    @property
+    def origin(self) -> pd.Period:
+        """The first forecast month: the month after the data end."""
         self._require()
-        start = (self.observed_to + pd.Timedelta(days=1)).to_period("M")
-        if start != pd.Period(f"{fy.start_year}-04", freq="M"):
-            raise ConfigError(
-                f"the episodes run to {self.observed_to.date()}, so the simulation starts {start}; "
-                f"it can feed a plan whose first projected year is {FinancialYear.containing(start.start_time)}"
-            )
-        ds = self.simulate(12 * n_years, random_seed=random_seed)
-        return _SimulatedDemand(ds, fy, n_years)
+        return (self.observed_to + pd.Timedelta(days=1)).to_period("M")  # type: ignore[operator]
 
+    def forecast_draws(
+        self, months: int, *, random_seed: int | np.random.Generator = 0
+    ) -> xr.Dataset:
+        """Children by placement type at each month end, placement-days, entries
+        and exits, (draw, month[, placement_type]), from the month after the data."""
+        return self.simulate(months, random_seed=random_seed)
 
-@dataclass(frozen=True)
-class _SimulatedDemand:
-    ds: xr.Dataset
-    first_year: FinancialYear
-    n_years: int
-
-    def placement_days_draws(self, first_year: FinancialYear, n_years: int) -> xr.DataArray:
-        if first_year != self.first_year or n_years > self.n_years:
-            raise ConfigError(f"this simulation covers {self.first_year} for {self.n_years} years")
-        months = [str(m) for m in month_index(first_year, n_years)]
-        return self.ds["placement_days"].sel(month=months)
-
-    def children_in_care_draws(self, years: list[FinancialYear]) -> np.ndarray:
-        total = self.ds["children"].sum("placement_type").values  # (draw, months)
-        out = []
-        for y in years:
-            k = y - self.first_year
-            if not 0 <= k < self.n_years:  # type: ignore[operator]
-                raise ConfigError(f"{y} is outside the simulated years")
-            out.append(total[:, 12 * k : 12 * (k + 1)].mean(axis=1))  # type: ignore[operator]
-        return np.stack(out, axis=1)
+    def demand(
+        self,
+        first_year: FinancialYear | str | int,
+        n_years: int,
+        *,
+        random_seed: int | np.random.Generator = 0,
+    ) -> DemandForecast:
+        """Forecast draws over whole financial years, for the cost model and the MTFP."""
+        return forecast_for_years(
+            self,
+            self.origin,
+            first_year,
+            n_years,
+            random_seed=random_seed,
+            source=f"placement-level model on SSDA903 episodes to {self.observed_to.date()}",  # type: ignore[union-attr]
+        )

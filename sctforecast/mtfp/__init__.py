@@ -1,7 +1,6 @@
 """Medium term financial plan: scenarios, projection, answers."""
 
-from sctforecast.mtfp.outputs import OUTPUT_FILES, projection_tables, write_projection
-from sctforecast.mtfp.project import DemandDraws, baseline_lines, project
+from sctforecast.mtfp.project import baseline_lines, project
 from sctforecast.mtfp.result import (
     EXPENDITURE_LINES,
     INCOME_LINES,
@@ -18,11 +17,7 @@ from sctforecast.mtfp.scenario import (
 )
 
 __all__ = [
-    "OUTPUT_FILES",
-    "projection_tables",
-    "write_projection",
     "BUILTIN_SCENARIOS",
-    "DemandDraws",
     "EXPENDITURE_LINES",
     "INCOME_LINES",
     "MTFPProjection",

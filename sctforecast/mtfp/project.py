@@ -12,14 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from sctforecast.costs import PLACEMENT_TYPES, PlacementCostModel, activity_from_counts, calibrate
-from sctforecast.costs.published import sandwell_activity_2023_24, sandwell_children_march_2024
+from sctforecast.datasets.sandwell import sandwell_activity_2023_24, sandwell_children_march_2024
+from sctforecast.demand.forecast import DemandForecast
 from sctforecast.errors import ConfigError, DataValidationError
 from sctforecast.ledger import Ledger, read_ledger
 from sctforecast.money import format_money, to_pence
@@ -27,22 +27,9 @@ from sctforecast.mtfp.result import EXPENDITURE_LINES, INCOME_LINES, MTFPProject
 from sctforecast.mtfp.scenario import MTFP_LINES, Scenario
 from sctforecast.periods import FinancialYear, month_index
 
-__all__ = ["project", "DemandDraws", "baseline_lines"]
+__all__ = ["project", "baseline_lines"]
 
 log = logging.getLogger(__name__)
-
-
-@runtime_checkable
-class DemandDraws(Protocol):
-    """What the projector needs from a demand forecast (see :mod:`sctforecast.demand`)."""
-
-    def placement_days_draws(self, first_year: FinancialYear, n_years: int) -> xr.DataArray:
-        """Placement-days (draw, month, placement_type) over whole financial years."""
-        ...
-
-    def children_in_care_draws(self, years: list[FinancialYear]) -> np.ndarray:
-        """Average children in care per year, shape (draws, years)."""
-        ...
 
 
 def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
@@ -139,7 +126,7 @@ def project(
     baseline: Ledger | str | None,
     scenario: Scenario,
     *,
-    demand: DemandDraws | None = None,
+    demand: DemandForecast | None = None,
     draws: int | None = None,
     random_seed: int | np.random.Generator | None = None,
     cost_model: PlacementCostModel | None = None,
@@ -155,7 +142,7 @@ def project(
     scenario
         A :class:`Scenario`.
     demand
-        Optional demand forecast draws (:class:`DemandDraws`): placements are
+        Optional demand forecast draws (:class:`~sctforecast.demand.DemandForecast`): placements are
         then costed per draw by the (calibrated) cost model, and social-worker
         establishment follows children in care.
     draws
@@ -180,9 +167,9 @@ def project(
     )
     demand_days = None
     if demand is not None:
-        if not isinstance(demand, DemandDraws):
+        if not isinstance(demand, DemandForecast):
             raise DataValidationError(
-                "demand must provide placement_days_draws() and children_in_care_draws()"
+                "demand must be a sctforecast.demand.DemandForecast (every model's demand() gives one)"
             )
         demand_days = demand.placement_days_draws(proj[0], len(proj))
         unknown = sorted(set(map(str, demand_days["placement_type"].values)) - set(PLACEMENT_TYPES))

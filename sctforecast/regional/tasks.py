@@ -10,7 +10,6 @@ import pandas as pd
 import xarray as xr
 
 from sctforecast.costs import PLACEMENT_TYPES, PlacementCostModel
-from sctforecast.demand.mix import default_mix
 from sctforecast.demand.simulate import simulate_aggregate
 from sctforecast.errors import DataQualityWarning
 from sctforecast.periods import FinancialYear
@@ -50,8 +49,9 @@ def summarise_authority(
     }
 
 
-def _days_from_children(children: np.ndarray, months: pd.PeriodIndex) -> xr.DataArray:
-    mix = default_mix()
+def _days_from_children(
+    children: np.ndarray, months: pd.PeriodIndex, mix: dict[str, float]
+) -> xr.DataArray:
     share = np.array([mix.get(t, 0.0) for t in PLACEMENT_TYPES])
     days = children * months.days_in_month.to_numpy(dtype=float)[None, :]
     return xr.DataArray(
@@ -71,8 +71,12 @@ def forecast_series_task(
     tt_last: float,
     horizon: int,
     seed: int,
+    mix: dict[str, float] | None = None,
 ) -> dict[str, Any]:
-    """Forecast one authority from its draws of the pooled model's posterior."""
+    """Forecast one authority from its draws of the pooled model's posterior.
+
+    Placement cost needs the authority's own placement mix; without one only
+    children in care are reported (the cost columns are left empty)."""
     p = {k: np.asarray(v) for k, v in posterior.items()}
     rng = np.random.default_rng(seed)
     n = p["a"].size
@@ -102,8 +106,16 @@ def forecast_series_task(
     )
     children = sims["stock"][:, skip:]
     months = pd.period_range(first + skip, periods=horizon, freq="M")
+    if mix is None:
+        end = children[:, -1]
+        return {
+            "source": f"pooled model ({name})",
+            "children_in_care_end_mean": float(end.mean()),
+            "children_in_care_end_lower": float(np.quantile(end, 0.05)),
+            "children_in_care_end_upper": float(np.quantile(end, 0.95)),
+        }
     return summarise_authority(
-        children, _days_from_children(children, months), source=f"pooled model ({name})"
+        children, _days_from_children(children, months, mix), source=f"pooled model ({name})"
     )
 
 

@@ -1,5 +1,6 @@
 """SSDA903 returns: read, validate, derive events and counts; synthetic returns."""
 
+from sctforecast.ssda903.codes import PlacementMapping
 from sctforecast.ssda903.derive import care_events, monthly_counts, placement_days
 from sctforecast.ssda903.reader import (
     AGE_BANDS,
@@ -19,6 +20,7 @@ __all__ = [
     "AGE_BANDS",
     "EPISODE_COLUMNS",
     "HEADER_COLUMNS",
+    "PlacementMapping",
     "SSDA903Data",
     "SyntheticTruth",
     "care_events",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sctforecast.costs.taxonomy import PLACEMENT_TYPES
+from sctforecast.placements import PLACEMENT_TYPES
 from sctforecast.ssda903.reader import AGE_BANDS, SSDA903Data, age_band
 
 __all__ = ["care_events", "monthly_counts", "placement_days"]

@@ -34,9 +34,9 @@ import numpy as np
 import pandas as pd
 
 from sctforecast._io import read_table
-from sctforecast.costs.taxonomy import PlacementMapping
 from sctforecast.episodes import resolve_overlaps
 from sctforecast.errors import DataQualityWarning, DataValidationError
+from sctforecast.ssda903.codes import PlacementMapping
 
 __all__ = ["SSDA903Data", "read_ssda903", "HEADER_COLUMNS", "EPISODE_COLUMNS", "AGE_BANDS"]
 

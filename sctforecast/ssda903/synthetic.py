@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sctforecast.costs.taxonomy import PLACEMENT_TYPES
+from sctforecast.placements import PLACEMENT_TYPES
 from sctforecast.ssda903.reader import AGE_BANDS, age_band
 
 __all__ = ["SyntheticTruth", "default_truth", "synthetic_ssda903", "write_ssda903", "CODE_OF_TYPE"]

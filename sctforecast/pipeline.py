@@ -66,13 +66,8 @@ def run_main_job(
     baseline year).
     """
     say = progress or (lambda m: log.info(m))
-    from sctforecast.costs import (
-        ACTIVITY_ASSUMPTIONS,
-        PlacementCostModel,
-        calibrate,
-        sandwell_activity_2023_24,
-    )
-    from sctforecast.datasets import known_inconsistencies, load_sandwell
+    from sctforecast.costs import PlacementCostModel, calibrate
+    from sctforecast.datasets import known_inconsistencies, load_sandwell, sandwell_profile
     from sctforecast.demand import (
         CareFlowConfig,
         CareFlowData,
@@ -80,12 +75,14 @@ def run_main_job(
         kpi_band_probabilities,
     )
     from sctforecast.ledger import read_ledger
-    from sctforecast.mtfp import BUILTIN_SCENARIOS, Scenario, project, projection_tables
+    from sctforecast.mtfp import BUILTIN_SCENARIOS, Scenario, project
     from sctforecast.reconcile import reconcile_outturn, variance_bridge
+    from sctforecast.reporting import projection_tables
 
     if draws < 100:
         raise ConfigError(f"draws must be at least 100 for a stable forecast, got {draws}")
     data = load_sandwell()
+    profile = sandwell_profile()
     say("reading the scenario and the ledger")
     if scenario is None:
         scen = Scenario.builtin("default")
@@ -158,7 +155,7 @@ def run_main_job(
         diag_text = model.diagnostics.text
         say(f"demand model fitted: {diag_text}")
         ds = model.forecast_draws(horizon, random_seed=random_seed)
-        demand = model.demand(horizon, random_seed=random_seed)
+        demand = model.demand(first, horizon, mix=profile.mix, random_seed=random_seed)
         from sctforecast.demand import summarise_draws
 
         demand_table = summarise_draws(ds)
@@ -179,7 +176,7 @@ def run_main_job(
     say("calibrating unit costs to the baseline placements line")
     cal = calibrate(
         PlacementCostModel(),
-        sandwell_activity_2023_24(),
+        profile.activity,
         target=placements_line / 100,
         year="2023/24",
     )
@@ -193,7 +190,7 @@ def run_main_job(
     )
     tables = projection_tables(projection)
     say("writing the report, workbook, charts and tables")
-    from sctforecast.reporting.report import write_run_folder
+    from sctforecast.reporting.run import write_run_folder
 
     with atomic_directory(out) as tmp:
         write_run_folder(
@@ -209,7 +206,7 @@ def run_main_job(
             cic_fan=cic_fan,
             ppc_model=ppc_model,
             calibration=cal,
-            activity_assumptions=ACTIVITY_ASSUMPTIONS,
+            activity_assumptions=profile.assumptions,
             inconsistencies=known_inconsistencies(),
             demand_source=f"SSDA903 returns in {ssda903}"
             if ssda903

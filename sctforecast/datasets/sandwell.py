@@ -1,5 +1,11 @@
-"""Placement activity of 2023/24 built from the published mix (004), with
-every assumption that fills a gap in the published figures listed."""
+"""Sandwell Children's Trust, the embedded default authority.
+
+Its profile (children in care by placement type at 31 March 2024, the
+placement activity of 2023/24 built from the published mix, the child
+population and the comparators), with every assumption that fills a gap in
+the published figures listed.  The engine never reads these: the pipeline
+passes :func:`sandwell_profile` in when the user gives no data of their own.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,16 @@ import pandas as pd
 import xarray as xr
 
 from sctforecast.costs.activity import activity_from_counts
+from sctforecast.datasets._published import load_sandwell
+from sctforecast.periods import FinancialYear
+from sctforecast.profile import AuthorityProfile
 
-__all__ = ["sandwell_activity_2023_24", "sandwell_children_march_2024", "ACTIVITY_ASSUMPTIONS"]
+__all__ = [
+    "ACTIVITY_ASSUMPTIONS",
+    "sandwell_activity_2023_24",
+    "sandwell_children_march_2024",
+    "sandwell_profile",
+]
 
 ACTIVITY_ASSUMPTIONS = pd.DataFrame(
     [
@@ -55,8 +69,6 @@ def _line(a: float, b: float, n: int) -> np.ndarray:
 
 def _sandwell_month_ends() -> pd.DataFrame:
     """Children by placement type at each month end, March 2023 to March 2024."""
-    from sctforecast.datasets import load_sandwell
-
     d = load_sandwell()
     mix = d.placement_mix
     ends = pd.period_range("2023-03", "2024-03", freq="M")
@@ -102,3 +114,29 @@ def sandwell_activity_2023_24() -> xr.DataArray:
         avg, columns=month_ends.columns, index=pd.period_range("2023-04", periods=12, freq="M")
     )
     return activity_from_counts(children)
+
+
+def sandwell_profile() -> AuthorityProfile:
+    """The embedded default authority: Sandwell Children's Trust in 2023/24 (004).
+
+    Children by placement type at 31 March 2024 and the 2023/24 activity
+    follow :data:`ACTIVITY_ASSUMPTIONS`; the child population is 85,824 and
+    the comparators are the published rates per 10,000 (004 Section (f)).
+    """
+    d = load_sandwell()
+    comparators = {
+        f"{r.measure}/{r.area}": float(r.value)
+        for r in d.comparators.itertuples(index=False)
+        if r.area in ("Statistical neighbours", "England", "West Midlands")
+    }
+    activity = sandwell_activity_2023_24().rename("placement_days")
+    return AuthorityProfile(
+        name="Sandwell Children's Trust",
+        baseline_year=FinancialYear(2023),
+        children=sandwell_children_march_2024(),
+        activity=activity,
+        child_population=float(d.child_population),
+        comparators=comparators,
+        assumptions=ACTIVITY_ASSUMPTIONS,
+        source="Sandwell Children's Trust Annual Review 2023-2024 (004) and earlier reports",
+    )
