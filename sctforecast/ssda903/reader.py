@@ -62,6 +62,11 @@ class SSDA903Data:
     quality: pd.DataFrame
     observed_to: pd.Timestamp
     origin: str
+    #: The first day the returns observe (1 April of the first collection year):
+    #: rates are estimated only from here on, children already in care entering
+    #: the exposure on this day.  Returns hold only episodes open during their
+    #: year, so nothing that ended before it is seen.
+    observed_from: pd.Timestamp | None = None
 
     def quality_summary(self) -> pd.DataFrame:
         """How many times each rule was applied, and to how many children."""
@@ -380,5 +385,25 @@ def read_ssda903(
         warnings.warn(msg, DataQualityWarning, stacklevel=2)
     eps = eps.sort_values(["child", "start"]).reset_index(drop=True)
     return SSDA903Data(
-        header=hdr, episodes=eps, quality=qdf, observed_to=pd.Timestamp(observed_to), origin=origin
+        header=hdr,
+        episodes=eps,
+        quality=qdf,
+        observed_to=pd.Timestamp(observed_to),
+        origin=origin,
+        observed_from=_observed_from(eps, collections),
     )
+
+
+def _april_on_or_before(t: pd.Timestamp) -> pd.Timestamp:
+    return pd.Timestamp(year=t.year if t.month >= 4 else t.year - 1, month=4, day=1)
+
+
+def _observed_from(eps: pd.DataFrame, collections: list[int]) -> pd.Timestamp:
+    """1 April of the first collection year.  With collection-year folders it is
+    named; for one pair of files it is the 1 April on or before the earliest
+    episode end, since a return holds only episodes open during its year (with
+    no episode ended, the 1 April on or before the latest start)."""
+    if collections:
+        return pd.Timestamp(year=min(collections) - 1, month=4, day=1)
+    ends = eps["end"].dropna()
+    return _april_on_or_before(ends.min() if len(ends) else eps["start"].max())
