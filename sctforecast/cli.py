@@ -62,11 +62,27 @@ def _add_run_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
         help="the main job: reconcile the outturn, forecast demand, cost it, project the MTFP, write a report",
     )
     p.add_argument(
-        "--ledger", default=None, help="your outturn ledger (.csv or .xlsx) as the baseline"
+        "--ledger",
+        default=None,
+        help="your outturn ledger (.csv or .xlsx) as the baseline (default: the scenario's)",
     )
     p.add_argument("--sheet", default=None, help="sheet name when --ledger is an .xlsx file")
     p.add_argument(
-        "--ssda903", default=None, help="folder of SSDA903 returns to forecast demand from"
+        "--ssda903",
+        default=None,
+        help="folder of your SSDA903 returns: demand, and the profile's children, come from them",
+    )
+    p.add_argument(
+        "--profile",
+        default=None,
+        help="your authority profile CSV (key,value rows; with --ssda903 only name and "
+        "child_population are needed), or 'sandwell' for the embedded profile",
+    )
+    p.add_argument(
+        "--population",
+        type=float,
+        default=None,
+        help="children aged 0-17, for a profile built from --ssda903 (or to replace the CSV's)",
     )
     p.add_argument(
         "--scenario", default=None, help="scenario file (.toml) or built-in name (default: default)"
@@ -75,7 +91,10 @@ def _add_run_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
         "--out", default="sctforecast-output", help="output folder (replaced atomically)"
     )
     p.add_argument(
-        "--draws", type=int, default=1000, help="posterior draws per chain (default 1000)"
+        "--draws",
+        type=int,
+        default=2000,
+        help="forecast paths carried through costs and the MTFP (default 2000)",
     )
     p.add_argument("--seed", type=int, default=20240401, help="random seed (default 20240401)")
     p.add_argument(
@@ -189,33 +208,79 @@ def _project(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def answers_table(result, title: str) -> Table:  # type: ignore[no-untyped-def]
+    """The MTFP answers by year: what the Contract Sum would need to be, and the
+    chance of breakeven and the deficit with the stated one."""
+    ci = f"{result.ci_prob:.0%} interval"
+    t = Table(title=title)
+    for c in (
+        "year",
+        "Contract Sum needed to break even (mean)",
+        ci,
+        "stated Contract Sum",
+        "P(breakeven)",
+        "in-year deficit (mean)",
+        ci,
+        "closing cumulative deficit (mean)",
+    ):
+        t.add_column(c, justify="left" if c == "year" else "right")
+    for r in result.table.itertuples(index=False):
+        t.add_row(
+            r.financial_year,
+            format_money(r.contract_sum_needed_mean_pence),
+            f"{format_money(r.contract_sum_needed_lower_pence)} to "
+            f"{format_money(r.contract_sum_needed_upper_pence)}",
+            format_money(r.contract_sum_pence),
+            f"{r.p_breakeven:.0%}",
+            format_money(r.in_year_deficit_mean_pence),
+            f"{format_money(r.in_year_deficit_lower_pence)} to "
+            f"{format_money(r.in_year_deficit_upper_pence)}",
+            format_money(r.closing_cumulative_deficit_mean_pence),
+        )
+    return t
+
+
 def _run(args: argparse.Namespace, console: Console) -> int:
-    from sctforecast.pipeline import run_main_job
+    from sctforecast.pipeline import RunInputs, run
 
     if args.ssda903 is not None and not Path(args.ssda903).is_dir():
         from sctforecast.errors import DataValidationError
 
         raise DataValidationError(f"--ssda903 {args.ssda903}: no such folder")
     with _progress(console) as progress:
-        task = progress.add_task("starting", total=None)
-        result = run_main_job(
-            args.out,
+        task = progress.add_task("reading the inputs", total=None)
+        inputs = RunInputs.resolve(
             ledger=args.ledger,
             sheet=args.sheet,
             ssda903=args.ssda903,
+            profile=args.profile,
+            population=args.population,
             scenario=args.scenario,
             draws=args.draws,
             random_seed=args.seed,
-            progress=lambda msg: progress.update(task, description=msg),
         )
+        result = run(inputs, progress=lambda msg: progress.update(task, description=msg))
+        progress.update(task, description="writing the report, workbook, charts and tables")
+        out = result.write(args.out)
         progress.update(task, description="done")
+    console.print(
+        answers_table(
+            result,
+            f"MTFP answers: {result.profile.name}, scenario {result.scenario.name} "
+            f"({result.projection.n_draws:,} paths)",
+        )
+    )
+    by_text: dict[str, list[str]] = {}
+    for year, text in zip(
+        result.table["financial_year"], result.table["contract_sum_assumption"], strict=True
+    ):
+        by_text.setdefault(str(text), []).append(str(year))
+    for text, years in by_text.items():
+        console.print(f"Stated Contract Sum {', '.join(years)}: {text}")
     report = result.reconciliation
     console.print(findings_table(report, f"Outturn reconciliation: {report.origin}"))
     console.print(report.text)
-    console.print(
-        summary_table(result.projection, f"MTFP projection ({result.projection.n_draws:,} paths)")
-    )
-    console.print(f"Report: {(Path(result.out) / 'report.html').resolve()}")
+    console.print(f"Report: {(Path(out) / 'report.html').resolve()}")
     return EXIT_MISMATCH if (args.strict and not report.ok) else EXIT_OK
 
 

@@ -18,9 +18,9 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from sctforecast._io import atomic_file  # noqa: E402
-from sctforecast.constants import DEFAULT_CI_PROB, INNER_CI_PROB  # noqa: E402
+from sctforecast.constants import DEFAULT_CI_PROB, INNER_CI_PROB, interval_bounds  # noqa: E402
 
-__all__ = ["fan_chart", "waterfall", "save_figure"]
+__all__ = ["fan_chart", "waterfall", "category_chart", "save_figure"]
 
 
 def _millions(x: float, _pos: object = None) -> str:
@@ -36,15 +36,17 @@ def fan_chart(
     ylabel: str = "",
     money: bool = True,
     observed: pd.Series | None = None,
+    observed_label: str = "published",
     ci_probs: tuple[float, float] = (DEFAULT_CI_PROB, INNER_CI_PROB),
 ) -> Axes:
-    """Median and central intervals of ``draws`` (draws x periods) over ``labels``."""
+    """Median and central intervals of ``draws`` (draws x periods) over ``labels``;
+    ``observed`` (indexed by label) is drawn as points named ``observed_label``."""
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 4.5))
     x = np.arange(len(labels))
     d = np.asarray(draws, dtype=float)
     for prob, alpha in zip(ci_probs, (0.2, 0.4), strict=True):
-        lo, hi = np.quantile(d, [(1 - prob) / 2, 1 - (1 - prob) / 2], axis=0)
+        lo, hi = np.quantile(d, list(interval_bounds(prob)), axis=0)
         ax.fill_between(
             x, lo, hi, alpha=alpha, color="tab:blue", label=f"{prob:.0%} interval", linewidth=0
         )
@@ -52,7 +54,10 @@ def fan_chart(
     if observed is not None:
         pos = [list(labels).index(k) for k in observed.index if k in list(labels)]
         ax.plot(
-            pos, [observed[k] for k in observed.index if k in list(labels)], "ko", label="published"
+            pos,
+            [observed[k] for k in observed.index if k in list(labels)],
+            "ko",
+            label=observed_label,
         )
     ax.set_xticks(
         x,
@@ -86,6 +91,28 @@ def waterfall(steps: pd.DataFrame, *, ax: Axes | None = None, title: str = "") -
     ax.yaxis.set_major_formatter(FuncFormatter(_millions))
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_title(title)
+    ax.grid(axis="y", alpha=0.3)
+    return ax
+
+
+def category_chart(
+    summary: pd.DataFrame, *, ax: Axes | None = None, title: str = "", ylabel: str = "children"
+) -> Axes:
+    """Mean and central interval per group over months, from a table with columns
+    month, group, mean, lower, upper (e.g. ``DemandForecast.summary(level="category")``)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4.5))
+    months = list(dict.fromkeys(summary["month"]))
+    x = np.arange(len(months))
+    for group, rows in summary.groupby("group", sort=False):
+        rows = rows.set_index("month").reindex(months)
+        (line,) = ax.plot(x, rows["mean"], label=str(group))
+        ax.fill_between(x, rows["lower"], rows["upper"], alpha=0.2, color=line.get_color(), lw=0)
+    step = max(1, len(months) // 10)
+    ax.set_xticks(x[::step], months[::step], rotation=45, ha="right")
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="upper left", frameon=False)
     ax.grid(axis="y", alpha=0.3)
     return ax
 
