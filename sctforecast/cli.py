@@ -122,6 +122,12 @@ def _add_run_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
     p.add_argument("--horizon", type=int, default=60, help="months to forecast (default 60)")
     p.add_argument("--draws", type=int, default=500, help="draws per authority (default 500)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument(
+        "--scenario",
+        default=None,
+        help="MTFP scenario (.toml or built-in name) for authority folders that hold ledger.csv "
+        "and profile.csv but no scenario.toml",
+    )
 
     p = sub.add_parser(
         "project", help="project an MTFP scenario (TOML) and write tables, workbook and charts"
@@ -285,6 +291,7 @@ def _run(args: argparse.Namespace, console: Console) -> int:
 
 
 def _run_many(args: argparse.Namespace, console: Console) -> int:
+    import pandas as pd
     from rich.progress import BarColumn, MofNCompleteColumn
 
     from sctforecast.regional import run_many
@@ -307,30 +314,38 @@ def _run_many(args: argparse.Namespace, console: Console) -> int:
             draws=args.draws,
             random_seed=args.seed,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
+            scenario=args.scenario,
         )
     t = Table(title=f"{len(table)} authorities ({len(res.resumed)} resumed from saved results)")
     for c in (
         "authority",
         "children in care (end)",
         "90% interval",
-        "placement cost final year",
-        "deficit final year",
-        "error",
+        "final year",
+        "Contract Sum needed (mean)",
+        "P(breakeven)",
+        "in-year deficit (mean)",
+        "note",
     ):
         t.add_column(c)
     for r in table.itertuples(index=False):
         if r.error:
-            t.add_row(r.authority, "", "", "", "", str(r.error)[:80])
-        else:
-            t.add_row(
-                r.authority,
-                f"{r.children_in_care_end_mean:,.0f}",
-                f"{r.children_in_care_end_lower:,.0f} to {r.children_in_care_end_upper:,.0f}",
-                format_money(int(r.placement_cost_final_mean * 100)),
-                f"{format_money(int(r.deficit_final_mean * 100))} ({format_money(int(r.deficit_final_lower * 100))}"
-                f" to {format_money(int(r.deficit_final_upper * 100))})",
-                "",
-            )
+            t.add_row(r.authority, "", "", "", "", "", "", str(r.error)[:80])
+            continue
+        planned = pd.notna(r.deficit_final_mean_pence)
+        t.add_row(
+            r.authority,
+            f"{r.children_in_care_end_mean:,.0f}",
+            f"{r.children_in_care_end_lower:,.0f} to {r.children_in_care_end_upper:,.0f}",
+            str(r.final_year) if planned else "",
+            format_money(int(r.contract_sum_needed_final_mean_pence)) if planned else "",
+            f"{r.p_breakeven_final:.0%}" if planned else "",
+            f"{format_money(int(r.deficit_final_mean_pence))} ({format_money(int(r.deficit_final_lower_pence))}"
+            f" to {format_money(int(r.deficit_final_upper_pence))})"
+            if planned
+            else "",
+            "" if planned else str(r.plan)[:80],
+        )
     console.print(t)
     console.print(f"Report: {(Path(args.out) / 'report.html').resolve()}")
     return EXIT_OK

@@ -86,15 +86,17 @@ EMBEDDED_FIGURES = (
 EMBEDDED_WORDS = ("Sandwell", "004 Section")
 
 
-def make_authority(root: Path, *, seed: int = 7) -> dict[str, Path]:
+def make_authority(root: Path, *, seed: int = 7, returns: str = "returns") -> dict[str, Path]:
     """SSDA903 returns of about 300 children (a different mix from the embedded
-    authority's), its ledger, scenario and a name-and-population profile CSV."""
+    authority's) in ``root/returns`` (``returns=""``: in ``root`` itself, the
+    layout of an authority folder for run-many), its ledger, scenario and a
+    name-and-population profile CSV."""
     root.mkdir(parents=True, exist_ok=True)
     header, episodes, _ = synthetic_ssda903(
         years=8, initial_children=300, truth=default_truth(scale=0.4), random_seed=seed
     )
     paths = {
-        "ssda903": write_ssda903(header, episodes, root / "returns"),
+        "ssda903": write_ssda903(header, episodes, root / returns if returns else root),
         "ledger": root / "ledger.csv",
         "scenario": root / "scenario.toml",
         "profile": root / "profile.csv",

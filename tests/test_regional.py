@@ -4,10 +4,13 @@ workers), resuming, worker loss, partial pooling."""
 import json
 import os
 import shutil
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from authority_b import make_authority
+from pending import needs_mtfp
 
 from sctforecast import ConfigError, DataValidationError
 from sctforecast.regional import (
@@ -21,6 +24,7 @@ from sctforecast.regional import (
     synthetic_authorities,
 )
 from sctforecast.regional.engine import close_client
+from sctforecast.regional.many import _seed
 
 
 def square(x, seed):
@@ -146,6 +150,14 @@ def test_run_many_end_to_end(tmp_path):
     assert "missing column" in table.set_index("authority").loc["BROKEN", "error"]
     ok = table[table["error"].fillna("") == ""]
     assert len(ok) == 5 and (ok["children_in_care_end_mean"] > 0).all()
+    # no ledger or profile: no invented budget, no deficit; the note says why
+    assert ok["deficit_final_mean_pence"].isna().all()
+    notes = table.set_index("authority")["plan"]
+    assert notes["SSDA"] == (
+        "no MTFP plan: SSDA/ has no ledger.csv or ledger.xlsx, profile.csv, "
+        "scenario.toml (or a scenario for the run)"
+    )
+    assert notes["LA000"].startswith("a series of counts")
     assert sorted(os.listdir(out)) == ["authorities.csv", "report.html"]
     # a second run resumes every saved result
     again, res2 = run_many(root, out=out, draws=200, horizon_months=24)
@@ -172,3 +184,64 @@ def test_partial_pooling_beats_no_pooling_for_small_authorities():
         )
     assert errs["partial"] < errs["none"], errs
     assert cover["partial"] >= 0.75, cover
+
+
+def test_plan_files_say_what_is_missing(tmp_path):
+    from sctforecast.regional.tasks import plan_files
+
+    root = tmp_path / "North"
+    root.mkdir()
+    assert plan_files(root) == (
+        {},
+        "no MTFP plan: North/ has no ledger.csv or ledger.xlsx, profile.csv, "
+        "scenario.toml (or a scenario for the run)",
+    )
+    (root / "ledger.xlsx").write_text("x")
+    (root / "profile.csv").write_text("x")
+    assert (
+        plan_files(root)[1]
+        == "no MTFP plan: North/ has no scenario.toml (or a scenario for the run)"
+    )
+    files, note = plan_files(root, "default")
+    assert note == "" and files["scenario"] == "default" and files["ledger"].endswith("ledger.xlsx")
+    (root / "scenario.toml").write_text("x")
+    assert plan_files(root, "default")[0]["scenario"].endswith("scenario.toml")
+
+
+@pytest.mark.slow
+@needs_mtfp
+def test_run_many_deficit_is_the_projectors_on_the_authoritys_own_baseline(tmp_path):
+    from sctforecast.pipeline import RunInputs, run
+    from sctforecast.ssda903 import synthetic_ssda903, write_ssda903
+
+    root = tmp_path / "authorities"
+    files = make_authority(root / "NORTH", returns="")
+    h, e, _ = synthetic_ssda903(years=6, initial_children=150, random_seed=2)
+    write_ssda903(h, e, root / "SMALL")
+    table, _ = run_many(root, out=tmp_path / "out", draws=200, horizon_months=24, serial=True)
+    rows = table.set_index("authority")
+    north = rows.loc["NORTH"]
+    assert north["error"] == "" or pd.isna(north["error"])
+    assert north["final_year"] == "2027/28" and north["plan"].startswith("scenario 'northfield'")
+    assert north["contract_sum_final_pence"] == round(3_950_000_000 * 1.02**3)
+    # the same inputs through the main job give the same answers
+    seed = _seed(0, "NORTH")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = run(
+            RunInputs.resolve(
+                ledger=files["ledger"],
+                ssda903=files["ssda903"],
+                profile=files["profile"],
+                scenario=files["scenario"],
+                draws=200,
+                random_seed=seed,
+            )
+        )
+    last = result.table.iloc[-1]
+    assert north["deficit_final_mean_pence"] == last["in_year_deficit_mean_pence"]
+    assert north["p_breakeven_final"] == last["p_breakeven"]
+    assert north["contract_sum_needed_final_mean_pence"] == last["contract_sum_needed_mean_pence"]
+    assert pd.isna(rows.loc["SMALL", "deficit_final_mean_pence"])
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "projected from its own baseline" in html and "budget" not in html

@@ -31,10 +31,15 @@ REPORT_COLUMNS = (
     "children_in_care_end_lower",
     "children_in_care_end_upper",
     "final_year",
-    "placement_cost_final_mean",
-    "deficit_final_mean",
-    "deficit_final_lower",
-    "deficit_final_upper",
+    "placement_cost_final_mean_pence",
+    "contract_sum_final_pence",
+    "contract_sum_needed_final_mean_pence",
+    "p_breakeven_final",
+    "deficit_final_mean_pence",
+    "deficit_final_lower_pence",
+    "deficit_final_upper_pence",
+    "closing_cumulative_deficit_final_mean_pence",
+    "plan",
     "error",
 )
 
@@ -56,14 +61,19 @@ def run_many(
     random_seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
     pooled_config: Mapping[str, Any] | None = None,
+    scenario: str | os.PathLike[str] | None = None,
 ) -> tuple[pd.DataFrame, ManyResult]:
     """Forecast every authority in ``folder`` and write a combined report.
 
     ``<name>.csv`` series are fitted together by the partially pooled model
-    (one PyMC fit), then each authority's forecast and costing is a task;
-    ``<name>/`` SSDA903 folders are each a task (read, fit, simulate, cost).
-    A malformed authority is reported by name; the others complete.  Results
-    are saved to ``results_dir`` (default ``<out>-results``) as they arrive.
+    (one PyMC fit), then each authority's forecast of children in care is a
+    task; ``<name>/`` SSDA903 folders are each a task (read, fit, simulate).
+    An SSDA903 folder that also holds ``ledger.csv`` and ``profile.csv`` gets
+    its MTFP figures from the projector on its own baseline, with its
+    ``scenario.toml`` or ``scenario`` (a file or built-in name); the others
+    have those columns empty and ``plan`` says why.  A malformed authority is
+    reported by name; the others complete.  Results are saved to
+    ``results_dir`` (default ``<out>-results``) as they arrive.
     """
     from sctforecast.regional.pooled import PooledCareFlowModel
 
@@ -123,6 +133,7 @@ def run_many(
                 "horizon": horizon_months,
                 "draws": draws,
                 "seed": _seed(random_seed, a),
+                "scenario": None if scenario is None else str(scenario),
             }
             funcs[a] = forecast_ssda903_task
     kinds = {f for f in funcs.values()}
@@ -161,29 +172,33 @@ def run_many(
     return table, result
 
 
-def _write_report(table: pd.DataFrame, out: str | os.PathLike[str]) -> None:
+def _shown(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as the report shows it: money in whole pounds, children rounded."""
     shown = table.copy()
-    for c in (
-        "placement_cost_final_mean",
-        "deficit_final_mean",
-        "deficit_final_lower",
-        "deficit_final_upper",
-    ):
-        shown[c] = [format_money(int(round(v * 100))) if pd.notna(v) else "" for v in shown[c]]
-    for c in (
-        "children_in_care_end_mean",
-        "children_in_care_end_lower",
-        "children_in_care_end_upper",
-    ):
+    for c in [c for c in shown.columns if str(c).endswith("_pence")]:
+        shown[c] = [format_money(int(v)) if pd.notna(v) else "" for v in shown[c]]
+    shown["p_breakeven_final"] = [
+        f"{v:.0%}" if pd.notna(v) else "" for v in shown["p_breakeven_final"]
+    ]
+    for c in [c for c in shown.columns if str(c).startswith("children_in_care_end")]:
         shown[c] = [f"{v:,.0f}" if pd.notna(v) else "" for v in shown[c]]
+    shown.columns = [str(c).removesuffix("_pence") for c in shown.columns]
+    return shown
+
+
+def _write_report(table: pd.DataFrame, out: str | os.PathLike[str]) -> None:
     page = (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>sctforecast: many authorities</title>"
         "<style>body{font-family:system-ui,sans-serif;margin:2rem} td,th{border:1px solid #ddd;padding:.2rem .4rem}"
         "table{border-collapse:collapse}</style></head><body><h1>Many authorities</h1>"
-        "<p>Children in care at the end of the horizon, placement cost in the final year, and the gap to a "
-        "placement budget set at the first year's mean cost uprated 3% a year (90% intervals). "
-        "Authorities whose data could not be used are listed with the reason.</p>"
-        + shown.to_html(index=False, escape=True, na_rep="")
+        "<p>Children in care at the end of the horizon (90% intervals). For an authority whose "
+        "folder holds its ledger and profile, the final year of its MTFP scenario: placement "
+        "cost, the stated Contract Sum and the Contract Sum needed to break even, the "
+        "probability of breakeven and the in-year deficit with the stated Contract Sum, and the "
+        "closing cumulative deficit, all projected from its own baseline. Where those columns "
+        "are empty, <i>plan</i> says which file is missing. Authorities whose data could not "
+        "be used are listed with the reason.</p>"
+        + _shown(table).to_html(index=False, escape=True, na_rep="")
         + "</body></html>"
     )
     with atomic_directory(out) as tmp:
