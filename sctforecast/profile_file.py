@@ -9,7 +9,7 @@
     foster_in_house,120,SSDA903 at 31 March 2024
     foster_ifa,95,SSDA903 at 31 March 2024
     residential_external,30,SSDA903 at 31 March 2024
-    comparator:children_in_care_per_10k/England,70,DfE 2024
+    comparator:cic_rate_per_10k/England,70,DfE 2024
 
 :func:`read_profile_csv` checks every row and raises one
 :class:`DataValidationError` naming the file, row and column of every problem;

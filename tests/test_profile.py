@@ -25,7 +25,7 @@ foster_in_house,120,SSDA903 at 31 March 2024
 foster_ifa,95,
 residential_external,30,
 placed_with_parents,15,
-comparator:children_in_care_per_10k/England,70,DfE 2024
+comparator:cic_rate_per_10k/England,70,DfE 2024
 """
 
 
@@ -42,7 +42,7 @@ def test_profile_from_csv(tmp_path):
     assert p.children_in_care == 260 and p.child_population == 52_400
     assert p.rate_per_10k == pytest.approx(260 / 52_400 * 1e4)
     assert p.mix["foster_ifa"] == pytest.approx(95 / 260) and p.mix["residential_in_house"] == 0
-    assert p.comparators == {"children_in_care_per_10k/England": 70.0}
+    assert p.comparators == {"cic_rate_per_10k/England": 70.0}
     # the activity is the year-end children held through the year, and says so
     assert float(p.activity.sel(placement_type="foster_ifa").sum()) == 95 * 366
     text = " ".join(p.assumptions["assumption"])
