@@ -133,3 +133,41 @@ def test_staffing_follows_its_own_children(result):
     assert abs(extra - own) < 250_000, (extra, own)
     assert abs(extra - embedded) > 1_000_000, (extra, embedded)
     assert np.corrcoef(staffing, cic)[0, 1] > 0.99
+
+
+@needs_mtfp
+def test_strict_exits_1_only_when_its_outturn_does_not_reconcile(authority, tmp_path, capsys):
+    bad = tmp_path / "ledger.csv"
+    bad.write_text(authority["ledger"].read_text().replace('"550,000"', '"551,000"'))
+    args = [
+        "run",
+        "--ledger", str(bad),
+        "--ssda903", str(authority["ssda903"]),
+        "--profile", str(authority["profile"]),
+        "--scenario", str(authority["scenario"]),
+        "--draws", "100",
+    ]  # fmt: skip
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    assert main([*args, "--strict", "--out", str(tmp_path / "b")]) == 1
+    out = capsys.readouterr().out
+    assert "1 of 4 checks do not reconcile" in out
+    assert out.index("MTFP answers") < out.index("Outturn reconciliation")
+
+
+@needs_mtfp
+def test_run_main_job_is_resolve_run_write(authority, tmp_path):
+    from sctforecast.pipeline import run_main_job
+
+    out = tmp_path / "out"
+    result = run_main_job(
+        out,
+        ledger=authority["ledger"],
+        ssda903=authority["ssda903"],
+        profile=authority["profile"],
+        scenario=authority["scenario"],
+        draws=100,
+        random_seed=1,
+    )
+    assert result.projection.n_draws == 100
+    saved = pd.read_csv(out / "mtfp_answers.csv")
+    assert saved["p_breakeven"].tolist() == result.table["p_breakeven"].tolist()

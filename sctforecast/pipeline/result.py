@@ -12,7 +12,7 @@ import pandas as pd
 from sctforecast.constants import DEFAULT_CI_PROB, DRAW_DIM, MONTH_DIM, TYPE_DIM, interval_bounds
 from sctforecast.costs import Calibration
 from sctforecast.demand import DemandForecast
-from sctforecast.money import format_money, to_pence
+from sctforecast.money import format_money
 from sctforecast.mtfp import MTFPProjection, Scenario
 from sctforecast.periods import FinancialYear
 from sctforecast.profile import AuthorityProfile
@@ -83,17 +83,15 @@ class RunResult:
         breakeven, the in-year deficit and the closing cumulative deficit under
         the stated Contract Sum (pence), and children in care at 31 March."""
         lo, hi = interval_bounds(self.ci_prob)
-        deficit = np.stack([self.projection.line("in_year_deficit", y) for y in self.years], 1)
-        closing = np.stack(
-            [self.projection.line("closing_cumulative_deficit", y) for y in self.years], 1
-        )
+        lines = self.projection.summary(ci_prob=self.ci_prob).set_index(["line", "financial_year"])
+        deficit = lines.loc["in_year_deficit"].loc[self.years]
+        closing = lines.loc["closing_cumulative_deficit"].loc[self.years]
         children = self.children_at_year_end()
         t = self.answers[list(HEADLINE_COLUMNS[:7])].copy()
-        d = deficit.astype(float) / 100
-        t["in_year_deficit_mean_pence"] = to_pence(d.mean(axis=0))
-        t["in_year_deficit_lower_pence"] = to_pence(np.quantile(d, lo, axis=0))
-        t["in_year_deficit_upper_pence"] = to_pence(np.quantile(d, hi, axis=0))
-        t["closing_cumulative_deficit_mean_pence"] = to_pence(closing.mean(axis=0) / 100)
+        t["in_year_deficit_mean_pence"] = deficit["mean_pence"].to_numpy()
+        t["in_year_deficit_lower_pence"] = deficit["lower_pence"].to_numpy()
+        t["in_year_deficit_upper_pence"] = deficit["upper_pence"].to_numpy()
+        t["closing_cumulative_deficit_mean_pence"] = closing["mean_pence"].to_numpy()
         t["children_in_care_mean"] = children.mean(axis=0)
         t["children_in_care_lower"] = np.quantile(children, lo, axis=0)
         t["children_in_care_upper"] = np.quantile(children, hi, axis=0)
