@@ -272,10 +272,14 @@ class EpisodeData(Protocol):
     :class:`sctforecast.ssda903.SSDA903Data` (episodes with ``start``, ``end``
     and ``placement_type``; the window the returns observe)."""
 
-    episodes: pd.DataFrame
-    observed_to: pd.Timestamp
-    observed_from: pd.Timestamp | None
-    origin: str
+    @property
+    def episodes(self) -> pd.DataFrame: ...
+    @property
+    def observed_to(self) -> pd.Timestamp: ...
+    @property
+    def observed_from(self) -> pd.Timestamp | None: ...
+    @property
+    def origin(self) -> str: ...
 
 
 def _check_covers(data: EpisodeData, fy: FinancialYear) -> None:

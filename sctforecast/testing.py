@@ -104,11 +104,16 @@ def _nothing_checked(ledger: Ledger, checks: object, ignored: set[str]) -> str:
 
 
 def assert_money_equal(
-    actual: object, expected: object, *, what: str = "amount", source: str = ""
+    actual: int | float | str,
+    expected: int | float | str,
+    *,
+    what: str = "amount",
+    source: str = "",
 ) -> None:
-    """Assert two amounts are equal to the penny (pounds or pence-as-int via ``to_pence``)."""
-    a = to_pence(actual)  # type: ignore[arg-type]
-    e = to_pence(expected)  # type: ignore[arg-type]
+    """Assert two amounts in pounds (numbers, or text such as ``"£84,678,218"``) are
+    equal to the penny, both read by :func:`~sctforecast.money.to_pence`."""
+    a = to_pence(actual)
+    e = to_pence(expected)
     if a != e:
         cited = f" (source: {source})" if source else ""
         raise AssertionError(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 
 import pandas as pd
@@ -321,13 +320,10 @@ def _embedded_variance(ledger: Ledger) -> Bridge:
     planned_gap = int(facts.loc["mtfp_variance", "amount_pence"])
     actual = ledger.in_year_deficit("2023/24")
     drivers = data.variance_drivers
-    return variance_bridge(
-        Fraction(actual - planned_gap, 100),
-        Fraction(actual, 100),
-        {
-            str(r.driver): Fraction(int(r.amount_pence), 100)
-            for r in drivers.itertuples(index=False)
-        },
+    return variance_bridge(  # pence / 100 is exact pounds: to_pence reads the shortest decimal
+        (actual - planned_gap) / 100,
+        actual / 100,
+        {str(r.driver): int(r.amount_pence) / 100 for r in drivers.itertuples(index=False)},
         tolerance=50_000,
         label="deficit 2023/24",
     )

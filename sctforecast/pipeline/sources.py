@@ -123,7 +123,7 @@ class PublishedCounts:
         return pd.Series(np.asarray(d.stock, dtype=float), index=ends, name="children_in_care")
 
     def diagnostics(self, model: DemandModel) -> str:
-        fitted = model.model if isinstance(model, _SplitByMix) else model
+        fitted: CareFlowModel = model.model if isinstance(model, _SplitByMix) else model  # type: ignore[assignment]
         text = fitted.diagnostics.text if fitted.diagnostics is not None else "no diagnostics"
         gap = fitted.gap_summary(ci_prob=DEFAULT_CI_PROB).set_index("quantity")
         mean = gap.loc["gap per period (mean)"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from fractions import Fraction
 
 import pandas as pd
 
@@ -57,7 +56,7 @@ def calibrate_costs(inputs: RunInputs) -> Calibration:
     return calibrate(
         PlacementCostModel(),
         inputs.profile.activity,
-        target=Fraction(int(placements), 100),
+        target=int(placements) / 100,  # exact pounds: to_pence reads the shortest decimal
         year=inputs.profile.baseline_year,
     )
 

@@ -83,6 +83,7 @@ def run_many(
     series = {k: v for k, v in inputs.items() if isinstance(v, pd.DataFrame)}
     if series:
         frames = pd.concat(series.values(), ignore_index=True)
+        panel: AuthorityPanel | None
         try:
             panel = AuthorityPanel.from_frame(frames, where=str(folder))
         except DataValidationError as err:

@@ -165,10 +165,17 @@ def forecast_ssda903_task(
     files, note = plan_files(folder, scenario)
     source = f"SSDA903 returns ({name})"
     if not files:
-        model = PlacementFlowModel(n_draws=draws).fit(data, random_seed=seed)
-        out = _children_end(_total(model.forecast_draws(horizon, random_seed=seed)), source=source)
+        alone = PlacementFlowModel(n_draws=draws).fit(data, random_seed=seed)
+        out = _children_end(_total(alone.forecast_draws(horizon, random_seed=seed)), source=source)
         return {**out, "plan": note}
-    inputs = RunInputs.resolve(ssda903=data, draws=max(draws, MIN_DRAWS), random_seed=seed, **files)
+    inputs = RunInputs.resolve(
+        ledger=files["ledger"],
+        ssda903=data,
+        profile=files["profile"],
+        scenario=files["scenario"],
+        draws=max(draws, MIN_DRAWS),
+        random_seed=seed,
+    )
     model = fit_demand(inputs)
     out = _children_end(_total(model.forecast_draws(horizon, random_seed=seed)), source=source)
     projection = project_plan(inputs, forecast_demand(model, inputs), calibrate_costs(inputs))
