@@ -62,6 +62,7 @@ AGE_BANDS = (("under 1", 0, 1), ("1-4", 1, 5), ("5-9", 5, 10), ("10-15", 10, 16)
 OUTSIDE_YEAR = "dates outside the return's collection year: kept as written"
 MISSING_YEAR = "no return for a collection year between two others"
 NAME_DISAGREES = "collection year read from the dates, not the folder name"
+_EXAMPLES = 5  # examples of each rule quoted in the warning
 
 
 def age_band(age_years: np.ndarray | pd.Series) -> np.ndarray:
@@ -256,16 +257,21 @@ def _given_observed_from(value: object, observed_to: pd.Timestamp) -> pd.Timesta
 
 
 def _report(log: rules.QualityLog, origin: str, strict: bool) -> pd.DataFrame:
-    """The quality table, and one warning (or, strict, an error) for the rules applied."""
+    """The quality table, and one warning (or, strict, an error) for the rules
+    applied: how often each rule was applied, then examples."""
     qdf = log.frame()
     applied = qdf[~qdf["rule"].isin(rules.QUIET_RULES) & qdf["child"].notna()]
     if len(applied):
-        phrases = log.phrases
+        counts = applied.groupby("rule", sort=False).size()
+        parts = []
+        for rule, n in counts.items():
+            shown = log.examples.get(str(rule), [])[:_EXAMPLES]
+            more = f" and {n - len(shown)} more" if n > len(shown) else ""
+            parts.append(f"{rule} - {n} time(s), e.g. {', '.join(shown)}{more}")
         msg = (
             f"{origin}: {len(applied)} data-quality rule(s) applied to "
-            f"{applied['child'].nunique()} child(ren): "
-            + "; ".join(phrases[:8])
-            + (f" and {len(phrases) - 8} more" if len(phrases) > 8 else "")
+            f"{applied['child'].nunique()} child(ren). "
+            + "; ".join(parts)
             + ". See SSDA903Data.quality"
         )
         if strict:

@@ -40,11 +40,11 @@ QUIET_RULES = frozenset({REPEATED})
 
 @dataclass
 class QualityLog:
-    """Every rule application (a row of ``SSDA903Data.quality``) and the
-    short phrases the one warning quotes."""
+    """Every rule application (a row of ``SSDA903Data.quality``) and, by rule,
+    the short phrases the one warning quotes as examples."""
 
     rows: list[dict[str, object]] = field(default_factory=list)
-    phrases: list[str] = field(default_factory=list)
+    examples: dict[str, list[str]] = field(default_factory=dict)
 
     def add(
         self, child: object, rule: str, start: object, end: object, detail: str, phrase: str = ""
@@ -53,11 +53,7 @@ class QualityLog:
             {"child": child, "rule": rule, "start": start, "end": end, "detail": detail}
         )
         if phrase:
-            self.phrases.append(phrase)
-
-    def note(self, phrase: str) -> None:
-        """A warning phrase with no episode to log (e.g. a folder read by its dates)."""
-        self.phrases.append(phrase)
+            self.examples.setdefault(rule, []).append(phrase)
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=list(QUALITY_COLUMNS))
@@ -202,8 +198,8 @@ def cut_overlaps(eps: pd.DataFrame, log: QualityLog, *, where: str) -> pd.DataFr
     """Rule 2: an episode overlapping the child's next one is cut at its start
     (:func:`sctforecast.episodes.resolve_overlaps`; same-day episodes were
     settled by :func:`same_day_episodes`)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the reader gives one warning for every rule
         out, issues = resolve_overlaps(
             eps,
             child="child",
@@ -215,7 +211,12 @@ def cut_overlaps(eps: pd.DataFrame, log: QualityLog, *, where: str) -> pd.DataFr
             strict=False,
         )
     for r in issues.itertuples(index=False):
-        log.add(r.child, r.rule, r.start, r.end, r.detail)
-    if caught:
-        log.note(str(caught[0].message))
+        log.add(
+            r.child,
+            r.rule,
+            r.start,
+            r.end,
+            r.detail,
+            f"child {r.child} episode from {pd.Timestamp(r.start).date()}: {r.detail}",
+        )
     return out
