@@ -241,18 +241,15 @@ def _observed_from(eps: pd.DataFrame, years: list[int]) -> pd.Timestamp:
     return _april_on_or_before(ends.min() if len(ends) else e["start"].max())
 
 
-def _given_observed_from(value: object, observed_to: pd.Timestamp) -> pd.Timestamp:
+def _given_observed_from(value: object) -> pd.Timestamp:
     try:
         t = pd.Timestamp(value)  # type: ignore[arg-type]
     except (TypeError, ValueError) as err:
         raise DataValidationError(
             f"observed_from={value!r} is not a date; give e.g. '2017-04-01'"
         ) from err
-    if pd.isna(t) or t > observed_to:
-        raise DataValidationError(
-            f"observed_from={value!r} is not a date on or before the last day observed "
-            f"({observed_to.date()}); give the first day the returns observe"
-        )
+    if pd.isna(t):
+        raise DataValidationError(f"observed_from={value!r} is not a date; give e.g. '2017-04-01'")
     return t.normalize()
 
 
@@ -313,6 +310,7 @@ def read_ssda903(
         1 April on or before its earliest exit from care).
     """
     mapping = mapping or PlacementMapping.default()
+    given_from = _given_observed_from(observed_from) if observed_from is not None else None
     origin, returns, by_year = locate_returns(path, header, episodes)
     frames = _read_returns(returns, origin)
     log = rules.QualityLog()
@@ -334,11 +332,13 @@ def read_ssda903(
     eps["collection"] = [
         FinancialYear(int(y)).label if pd.notna(y) else None for y in eps["collection"]
     ]
-    start = (
-        _given_observed_from(observed_from, observed_to)
-        if observed_from is not None
-        else _observed_from(eps, known)
-    )
+    if given_from is not None and given_from > observed_to:
+        raise DataValidationError(
+            f"observed_from={observed_from!r} is after the last day observed ({observed_to.date()}); "
+            "give the first day the returns observe",
+            where=origin,
+        )
+    start = given_from if given_from is not None else _observed_from(eps, known)
     return SSDA903Data(
         header=hdr,
         episodes=eps,
