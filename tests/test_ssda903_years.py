@@ -250,3 +250,13 @@ def test_single_file_observed_from_ignores_moves_before_the_window(tmp_path):
     )
     data, _ = read_quietly(d / "ret")
     assert data.observed_from == pd.Timestamp("2017-04-01")
+
+
+def test_codes_changed_between_returns_are_logged(tmp_path):
+    y2018 = Y2018 + "A,01/06/2017,S,C2,N1,U5,PR1,,\n"
+    with pytest.warns(
+        DataQualityWarning,
+        match=r"child A episode from 2017-06-01: U4/PR1 in 2017/18, U5/PR1 later",
+    ):
+        data = read_ssda903(returns(tmp_path, {"2017-18": Y2017, "2018-19": y2018}))
+    assert data.episodes.set_index("child").loc["A", "place"] == "U5"

@@ -32,6 +32,7 @@ QUALITY_COLUMNS = ("child", "rule", "start", "end", "detail")
 REPEATED = "episode repeated across collection years: latest kept"
 LOST = "open at year end, missing from the next return: closed"
 SHOWN_AGAIN = "open at year end, missing from the next return, shown again later: kept open"
+CODES_CHANGED = "episode's PLACE codes differ between returns: latest kept"
 AGED_OUT = "episode past the 18th birthday: ended on it"
 SAME_DAY_DUPLICATE = "same-day duplicate (same PLACE and provider): one episode kept"
 #: Rules logged but not warned about: repeated records are how yearly returns work.
@@ -149,13 +150,27 @@ def close_missing_from_next_return(
 
 def dedupe_across_years(eps: pd.DataFrame, log: QualityLog) -> pd.DataFrame:
     """Rule 1: the same episode (CHILD, DECOM) in several collection years is
-    one episode, the latest year's record."""
+    one episode, the latest year's record.  Repeats are logged quietly; a
+    later record with other PLACE or PLACE_PROVIDER codes (a correction, or a
+    mistake) is logged and warned about."""
     latest = eps.groupby(["child", "start"])["collection"].transform("max")
     older = eps["collection"] < latest
-    for r in eps[older].itertuples(index=False):
-        log.add(
-            r.child, REPEATED, r.start, r.end, f"collection {FinancialYear(r.collection).label}"
-        )
+    codes = eps["place"] + "/" + eps["provider"]
+    latest_codes = codes.where(~older).groupby([eps["child"], eps["start"]]).transform("first")
+    for r, was, now in zip(
+        eps[older].itertuples(index=False), codes[older], latest_codes[older], strict=True
+    ):
+        label = FinancialYear(r.collection).label
+        log.add(r.child, REPEATED, r.start, r.end, f"collection {label}")
+        if was != now:
+            log.add(
+                r.child,
+                CODES_CHANGED,
+                r.start,
+                r.end,
+                f"{was} in {label}, {now} later",
+                f"child {r.child} episode from {r.start.date()}: {was} in {label}, {now} later",
+            )
     return eps[~older]
 
 
