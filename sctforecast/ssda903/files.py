@@ -87,9 +87,10 @@ def _parse_dates(
     blank = (text == "") | text.str.lower().isin(["nan", "none", "nat"])
     out = pd.to_datetime(text.where(~blank), format="%d/%m/%Y", errors="coerce")
     # ISO dates, and Excel date cells read as text ("2020-04-01 00:00:00")
-    iso = out.isna() & text.str.fullmatch(r"\d{4}-\d{2}-\d{2}(?:[ T]00:00:00)?")
-    if iso.any():
-        out[iso] = pd.to_datetime(text[iso].str[:10], format="%Y-%m-%d", errors="coerce")
+    left = out.isna() & ~blank
+    if left.any():
+        iso = text[left][text[left].str.fullmatch(r"\d{4}-\d{2}-\d{2}(?:[ T]00:00:00)?")]
+        out[iso.index] = pd.to_datetime(iso.str[:10], format="%Y-%m-%d", errors="coerce")
     bad = out.isna() & ~blank
     if bad.any():
         listing = ", ".join(

@@ -329,9 +329,8 @@ def read_ssda903(
     eps = rules.cut_overlaps(eps, log, where=origin)
     quality = _report(log, origin, strict)
     eps = eps.sort_values(["child", "start"]).reset_index(drop=True)
-    eps["collection"] = [
-        FinancialYear(int(y)).label if pd.notna(y) else None for y in eps["collection"]
-    ]
+    labels = {y: FinancialYear(y).label for y in known}
+    eps["collection"] = eps["collection"].map(labels).astype(object)
     if given_from is not None and given_from > observed_to:
         raise DataValidationError(
             f"observed_from={observed_from!r} is after the last day observed ({observed_to.date()}); "

@@ -45,6 +45,7 @@ class QualityLog:
     the short phrases the one warning quotes as examples."""
 
     rows: list[dict[str, object]] = field(default_factory=list)
+    frames: list[pd.DataFrame] = field(default_factory=list)
     examples: dict[str, list[str]] = field(default_factory=dict)
 
     def add(
@@ -56,8 +57,15 @@ class QualityLog:
         if phrase:
             self.examples.setdefault(rule, []).append(phrase)
 
+    def add_many(self, entries: pd.DataFrame) -> None:
+        """Many applications at once (columns :data:`QUALITY_COLUMNS`), unquoted."""
+        self.frames.append(entries[list(QUALITY_COLUMNS)])
+
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=list(QUALITY_COLUMNS))
+        parts = [f for f in [*self.frames, pd.DataFrame(self.rows)] if len(f)]
+        if not parts:
+            return pd.DataFrame(columns=list(QUALITY_COLUMNS))
+        return pd.concat(parts, ignore_index=True)[list(QUALITY_COLUMNS)]
 
 
 def same_day_episodes(eps: pd.DataFrame, log: QualityLog, *, where: str) -> pd.DataFrame:
@@ -114,15 +122,14 @@ def close_missing_from_next_return(
     does not fit its return) closes at the end of the year it started in.
     An episode shown again in a later return stays open, and is logged."""
     out = eps.copy()
-    keys = pd.Series(list(zip(eps["child"], eps["start"], strict=True)), index=eps.index)
-    later_keys = {y: set(keys[eps["collection"] > y]) for y in years}
+    last_seen = eps.groupby(["child", "start"])["collection"].transform("max")
     for y, y_next in zip(years, years[1:], strict=False):
         open_y = out[(out["collection"] == y) & out["end"].isna()]
         in_next = set(out.loc[out["collection"] == y_next, "child"])
         lost = open_y[~open_y["child"].isin(in_next)]
+        label = FinancialYear(y_next).label
         for idx, r in lost.iterrows():
-            label = FinancialYear(y_next).label
-            if (r.child, r.start) in later_keys[y_next]:
+            if last_seen[idx] > y_next:
                 log.add(
                     r.child,
                     SHOWN_AGAIN,
@@ -155,22 +162,25 @@ def dedupe_across_years(eps: pd.DataFrame, log: QualityLog) -> pd.DataFrame:
     mistake) is logged and warned about."""
     latest = eps.groupby(["child", "start"])["collection"].transform("max")
     older = eps["collection"] < latest
+    labels = {y: FinancialYear(int(y)).label for y in eps.loc[older, "collection"].unique()}
+    repeated = eps.loc[older, ["child", "start", "end"]].assign(
+        rule=REPEATED, detail=["collection " + labels[y] for y in eps.loc[older, "collection"]]
+    )
+    log.add_many(repeated)
     codes = eps["place"] + "/" + eps["provider"]
     latest_codes = codes.where(~older).groupby([eps["child"], eps["start"]]).transform("first")
-    for r, was, now in zip(
-        eps[older].itertuples(index=False), codes[older], latest_codes[older], strict=True
-    ):
-        label = FinancialYear(r.collection).label
-        log.add(r.child, REPEATED, r.start, r.end, f"collection {label}")
-        if was != now:
-            log.add(
-                r.child,
-                CODES_CHANGED,
-                r.start,
-                r.end,
-                f"{was} in {label}, {now} later",
-                f"child {r.child} episode from {r.start.date()}: {was} in {label}, {now} later",
-            )
+    changed = older & (codes != latest_codes)
+    for idx in eps.index[changed.to_numpy()]:
+        c, s = eps.at[idx, "child"], eps.at[idx, "start"]
+        was, now, label = codes[idx], latest_codes[idx], labels[eps.at[idx, "collection"]]
+        log.add(
+            c,
+            CODES_CHANGED,
+            s,
+            eps.at[idx, "end"],
+            f"{was} in {label}, {now} later",
+            f"child {c} episode from {s.date()}: {was} in {label}, {now} later",
+        )
     return eps[~older]
 
 

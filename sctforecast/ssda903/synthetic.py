@@ -169,7 +169,7 @@ class _Children:
 
 def _day(t: pd.Timestamp | pd.Period) -> int:
     ts = t.start_time if isinstance(t, pd.Period) else t
-    return int((np.datetime64(ts.date(), "D") - _EPOCH).astype(int))
+    return int((np.datetime64(ts.date(), "D") - _EPOCH) // np.timedelta64(1, "D"))
 
 
 def _initial_stock(
@@ -218,7 +218,7 @@ def _month_step(
         cum = p_exit[:, None] + np.cumsum(moves, axis=1)
         day = rng.integers(1, ndays, size=len(idx))
         adult = np.array(kids.adult)[idx]
-        for k, i in enumerate(idx):
+        for k, i in enumerate(idx.tolist()):
             when = m0 + int(day[k])
             if adult[k] < m0 + ndays:
                 kids.close(i, max(int(adult[k]), kids.ep_start[i]), "E8")
