@@ -9,6 +9,7 @@ import pytest
 
 from sctforecast import DataQualityWarning, DataValidationError
 from sctforecast.ssda903 import PlacementMapping, read_ssda903
+from sctforecast.ssda903.years import read_folder_name
 
 # A born 2010, B born 15/09/2006 (18 on 15/09/2024), C born 2015, D born 2012
 HEADER = (
@@ -260,3 +261,42 @@ def test_codes_changed_between_returns_are_logged(tmp_path):
     ):
         data = read_ssda903(returns(tmp_path, {"2017-18": Y2017, "2018-19": y2018}))
     assert data.episodes.set_index("child").loc["A", "place"] == "U5"
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "years"),
+    [
+        ("2017-18", "range", (2017,)),
+        ("2017_18", "range", (2017,)),
+        ("2017-2018", "range", (2017,)),
+        ("FY2017-18", "range", (2017,)),
+        ("SSDA903_2018_19", "range", (2018,)),
+        ("1999-00", "range", (1999,)),
+        ("2018", "single", (2017, 2018)),  # the year ending March 2018 first, or starting then
+        ("FY18", "single", (2017, 2018)),
+        ("fy2018", "single", (2017, 2018)),
+        ("latest return", "none", ()),
+        ("2017-19", "none", ()),
+    ],
+)
+def test_folder_names(name, kind, years):
+    r = read_folder_name(name)
+    assert (r.kind, r.years) == (kind, years)
+    assert (r.problem is not None) == (name == "2017-19")
+
+
+def test_a_nameless_folder_of_open_episodes_takes_the_earliest_year_and_says_so(tmp_path):
+    root = returns(tmp_path, {"extract": "B,01/05/2015,S,C2,N1,U4,PR4,,\n"})
+    with pytest.warns(
+        DataQualityWarning,
+        match=r"folder 'extract' has no year in its name but its dates .* fit 2015/16 or any "
+        r"later year; read as 2015/16",
+    ):
+        data = read_ssda903(root)
+    assert data.observed_from == pd.Timestamp("2015-04-01")
+
+
+def test_a_range_that_is_not_a_year_is_read_from_the_dates(tmp_path):
+    with pytest.warns(DataQualityWarning, match=r"folder '2017-19': 2017 is followed by 2019"):
+        data = read_ssda903(returns(tmp_path, {"2017-19": Y2017}))
+    assert data.observed_from == pd.Timestamp("2017-04-01")

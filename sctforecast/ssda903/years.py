@@ -117,18 +117,17 @@ def _dates_text(starts: pd.Series, ends: pd.Series) -> str:
     return f"{dec}, latest DECOM {starts.max():%d/%m/%Y}"
 
 
-def _by_dates(
-    reading: NameReading, starts: pd.Series, ends: pd.Series
-) -> tuple[list[int], np.ndarray, np.ndarray]:
-    """The years that fit the most episodes (ties kept), the candidates and their counts."""
+def _by_dates(reading: NameReading, starts: pd.Series, ends: pd.Series) -> list[int]:
+    """The years that fit the most episodes, ties kept (with every episode open,
+    the latest DECOM's year and every later one)."""
     s_fy = _fy(starts.to_numpy("datetime64[ns]"))
     e = ends.dropna()
-    e_fy = _fy(e.to_numpy("datetime64[ns]")) if len(e) else np.array([], dtype=int)
-    hi = max([int(s_fy.max()), *map(int, e_fy), *reading.years]) + 1
-    candidates = np.arange(int(s_fy.min()), hi + 1)
+    hi = max([int(s_fy.max()), *reading.years])
+    if len(e):
+        hi = max(hi, int(_fy(e.to_numpy("datetime64[ns]")).max()))
+    candidates = np.arange(int(s_fy.min()), hi + 2)
     counts = _fit_counts(starts, ends, candidates)
-    best = [int(y) for y in candidates[counts == counts.max()]]
-    return best, candidates, counts
+    return [int(y) for y in candidates[counts == counts.max()]]
 
 
 def _choose_one(
@@ -136,9 +135,9 @@ def _choose_one(
 ) -> YearChoice | None:
     """The year of one return, or None when the dates and the name leave a
     single-year name open (settled later by the other folders' convention)."""
-    best, candidates, counts = _by_dates(reading, starts, ends)
+    best = _by_dates(reading, starts, ends)
     named = [y for y in reading.years if y in best]
-    name = reading.name
+    note: str | None
     if reading.kind == "range" and named:
         year, how, note = named[0], "name", None
     elif reading.kind == "single" and len(named) == 1:
@@ -147,21 +146,22 @@ def _choose_one(
         return None
     else:
         year = best[0]  # with only open episodes every later year fits too: take the earliest
+        label = FinancialYear(year).label
         how = "dates" if len(best) == 1 else "earliest"
         said = (
             f"is named for {' or '.join(FinancialYear(y).label for y in reading.years)}"
             if reading.years
             else "has no year in its name"
         )
-        certainty = "place it in" if len(best) == 1 else "fit any year from (taking the earliest)"
+        fits = f"place it in {label}" if len(best) == 1 else f"fit {label} or any later year"
         note = (
-            f"folder {name!r} {said} but its dates ({_dates_text(starts, ends)}) {certainty} "
-            f"{FinancialYear(year).label}; read as {FinancialYear(year).label}"
+            f"folder {reading.name!r} {said} but its dates ({_dates_text(starts, ends)}) "
+            f"{fits}; read as {label}"
         )
         if not reading.years and len(best) == 1:
             note = None  # no name to disagree with: the dates decide quietly
         if reading.problem:
-            note = reading.problem + (f"; read as {FinancialYear(year).label}")
+            note = f"{reading.problem}; read as {label}"
     fit = _fit_mask(starts, ends, year)
     return YearChoice(year, how, note, tuple(int(r) for r in rows[~fit]))
 
