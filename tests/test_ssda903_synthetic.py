@@ -214,6 +214,9 @@ def test_overlaps_are_written_and_cut_back(tmp_path, long_stayers):
     assert overlapping.sum() > 10
     assert ((end - next_start)[overlapping].dt.days <= 14).all()
     clean, _ = read(tmp_path / "clean")
+    # a pair of files holding moves from before the window: observed from its first year
+    assert clean.observed_from == pd.Timestamp("2016-04-01")
+    assert clean.episodes["end"].min() < pd.Timestamp("2014-04-01")
     cut, msgs = read(tmp_path / "overlap")
     assert any("overlap: earlier episode cut at next start" in m for m in msgs)
     cols = ["child", "start", "end", "placement_type"]

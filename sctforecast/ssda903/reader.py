@@ -325,18 +325,18 @@ def read_ssda903(
         eps = rules.dedupe_across_years(eps, log)
     eps = _map_codes(eps, hdr, mapping, unknown_codes, origin)
     observed_to = _observed_to(eps, known)
-    eps = rules.end_at_eighteen(eps, observed_to, log, where=origin)
-    eps = rules.cut_overlaps(eps, log, where=origin)
-    quality = _report(log, origin, strict)
-    eps = eps.sort_values(["child", "start"]).reset_index(drop=True)
-    labels = {y: FinancialYear(y).label for y in known}
-    eps["collection"] = eps["collection"].map(labels).astype(object)
     if given_from is not None and given_from > observed_to:
         raise DataValidationError(
             f"observed_from={observed_from!r} is after the last day observed ({observed_to.date()}); "
             "give the first day the returns observe",
             where=origin,
         )
+    eps = rules.end_at_eighteen(eps, observed_to, log, where=origin)
+    eps = rules.cut_overlaps(eps, log, where=origin)
+    quality = _report(log, origin, strict)
+    eps = eps.sort_values(["child", "start"]).reset_index(drop=True)
+    labels = {y: FinancialYear(y).label for y in known}
+    eps["collection"] = eps["collection"].map(labels).astype(object)
     start = given_from if given_from is not None else _observed_from(eps, known)
     return SSDA903Data(
         header=hdr,
