@@ -7,7 +7,12 @@ import pytest
 from conftest import ROOT
 
 EXAMPLES = {
-    "cost_a_placement_mix.py": ["Calibrated (scale)", "48,565,330", "volume 6,034,704"],
+    "cost_a_placement_mix.py": [
+        "Calibrated (least_squares)",
+        "48,565,330",
+        "foster_in_house 750 (public 350 to 750)",
+        "volume 6,034,704",
+    ],
     "compare_scenarios.py": [
         "Scenario 'high_demand'",
         "Extra savings needed",
