@@ -172,13 +172,15 @@ class UnitCostTable:
     def weekly_costs(self, years: Iterable[_YearLike]) -> pd.DataFrame:
         """Weekly cost (pounds) of each type in each year: rows types, columns year labels."""
         fys = [FinancialYear.parse(y) for y in years]
-        out = pd.DataFrame(index=list(PLACEMENT_TYPES), columns=[y.label for y in fys], dtype=float)
-        for r in self.weekly.itertuples(index=False):
+        values = np.empty((len(self.weekly), len(fys)))
+        for i, r in enumerate(self.weekly.itertuples(index=False)):
             base = FinancialYear.parse(r.price_year)
-            for y in fys:
-                factor = self._factor(r.placement_type, base, y)
-                out.loc[r.placement_type, y.label] = float(r.weekly_cost) * factor
-        return out
+            for j, y in enumerate(fys):
+                values[i, j] = float(r.weekly_cost) * self._factor(r.placement_type, base, y)
+        out = pd.DataFrame(
+            values, index=list(self.weekly["placement_type"]), columns=[y.label for y in fys]
+        )
+        return out.reindex(list(PLACEMENT_TYPES))
 
     def ranges(self, year: _YearLike) -> pd.DataFrame:
         """The public range of each type's weekly cost in ``year``'s prices.
@@ -228,10 +230,11 @@ class UnitCostTable:
         if isinstance(factors, int | float):
             w["weekly_cost"] = w["weekly_cost"] * float(factors)
         else:
-            for t, f in factors.items():
-                if t not in PLACEMENT_TYPES:
-                    raise DataValidationError(f"scaled(): unknown placement type {t!r}")
-                w.loc[w["placement_type"] == t, "weekly_cost"] *= float(f)
+            unknown = [t for t in factors if t not in PLACEMENT_TYPES]
+            if unknown:
+                raise DataValidationError(f"scaled(): unknown placement type {unknown[0]!r}")
+            f = w["placement_type"].map({t: float(v) for t, v in factors.items()}).fillna(1.0)
+            w["weekly_cost"] = w["weekly_cost"].to_numpy(dtype=float) * f.to_numpy(dtype=float)
         return replace(self, weekly=w, origin=f"{self.origin} (scaled)")
 
     def with_inflation(
