@@ -14,7 +14,10 @@ EXAMPLES = {
         "volume 6,034,704",
     ],
     "compare_scenarios.py": [
+        "Contract Sum needed to break even in-year",
         "Scenario 'high_demand'",
+        "Scenario 'inflation_funded'",
+        "flat cash after 2024/25",
         "Extra savings needed",
         "total income 2023/24 = 84,678,218",
     ],
