@@ -88,7 +88,8 @@ class UnitCostTable:
             if c not in w.columns:
                 w[c] = default
         problems += _check_ranges(w)
-        costs, years = [], []
+        costs: list[float] = []
+        years: list[str | None] = []
         for i, r in enumerate(w.itertuples(index=False), start=2):
             if r.placement_type not in PLACEMENT_TYPES:
                 problems.append(
@@ -124,7 +125,8 @@ class UnitCostTable:
         for c, default in (("basis", "given"), ("source", "")):
             if c not in inf.columns:
                 inf[c] = default
-        rates, iyears = [], []
+        rates: list[float] = []
+        iyears: list[str | None] = []
         for i, r in enumerate(inf.itertuples(index=False), start=2):
             if r.applies_to not in CATEGORIES and r.applies_to not in PLACEMENT_TYPES:
                 problems.append(

@@ -46,7 +46,9 @@ def random_index(
 
 def chained(base: float, rates: FloatArray) -> FloatArray:
     """(P + 1,) path: ``base`` then grown by each year's rate."""
-    return base * np.cumprod(np.r_[1.0, 1.0 + np.asarray(rates, dtype=float)])
+    return np.asarray(
+        base * np.cumprod(np.r_[1.0, 1.0 + np.asarray(rates, dtype=float)]), dtype=np.float64
+    )
 
 
 def event_line(
@@ -106,10 +108,12 @@ def identities(
     """Totals, the in-year deficit and the cumulative deficit, all integer pence:
     deficit = expenditure - income; closing = opening + deficit; next opening =
     this closing."""
-    total_income = np.sum(income, axis=0, dtype=np.int64)
-    total_expenditure = np.sum(expenditure, axis=0, dtype=np.int64)
-    deficit = total_expenditure - total_income
-    closing = opening0 + np.cumsum(deficit, axis=1)
+    total_income: IntArray = np.asarray(np.sum(income, axis=0, dtype=np.int64), dtype=np.int64)
+    total_expenditure: IntArray = np.asarray(
+        np.sum(expenditure, axis=0, dtype=np.int64), dtype=np.int64
+    )
+    deficit: IntArray = total_expenditure - total_income
+    closing: IntArray = np.asarray(opening0 + np.cumsum(deficit, axis=1), dtype=np.int64)
     n = deficit.shape[0]
     opening = np.concatenate([np.full((n, 1), opening0, dtype=np.int64), closing[:, :-1]], axis=1)
     return {

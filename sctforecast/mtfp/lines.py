@@ -19,7 +19,13 @@ from sctforecast.periods import FinancialYear, month_index
 from sctforecast.placements import PLACEMENT_TYPES
 from sctforecast.profile import AuthorityProfile
 
-__all__ = ["Run", "placements_line", "contract_sum_path", "run_rate_price_inflation"]
+__all__ = [
+    "Run",
+    "placements_line",
+    "contract_sum_path",
+    "run_rate_costs",
+    "run_rate_price_inflation",
+]
 
 UASC = "supported_accommodation_uasc"
 

@@ -80,7 +80,7 @@ class Scenario:
     savings: tuple[SavingsItem, ...]
     pressures: tuple[Pressure, ...]
     raw: dict[str, Any] = field(repr=False, compare=False)
-    origin: str = "<dict>"
+    origin: str = field(default="<dict>", compare=False)
 
     @property
     def years(self) -> list[FinancialYear]:
@@ -178,7 +178,8 @@ class Scenario:
             table = r.get(section, {})
             for key, value in table.items():
                 if key != "source" and not key.endswith("_source"):
-                    src = table.get(f"{key}_source", table.get("source", ""))
+                    own = (table.get(f"{key}_source"), table.get("source"))
+                    src = "; ".join(str(x) for x in own if x)
                     rows.append((f"{section}.{key}", str(value), src))
         for arr in LIST_SECTIONS:
             for item in r.get(arr, []):

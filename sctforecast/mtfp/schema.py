@@ -172,7 +172,7 @@ class Checker:
         refused = REFUSED_KEYS.get(section, {})
         for key in table:
             if key in refused:
-                self.fail(f"{where}.{key}" if section else key, refused[key])
+                self.fail(f"{where if section in LIST_SECTIONS else section}.{key}", refused[key])
             elif key not in allowed:
                 close = difflib.get_close_matches(key, list(allowed), n=1)
                 hint = (
