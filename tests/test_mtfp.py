@@ -236,6 +236,45 @@ def test_projection_with_demand_draws():
     assert np.allclose(p.line("staffing", "2024/25") / 100, expected, rtol=0, atol=0.01)
 
 
+demand_changes = st.fixed_dictionaries(
+    {
+        "contract_sum": st.fixed_dictionaries(
+            {"uplift": st.one_of(st.floats(-0.05, 0.1), st.just("cost_inflation"))}
+        ),
+        "placements": st.fixed_dictionaries(
+            {
+                "volume_growth": st.floats(-0.1, 0.2),
+                "volume_growth_sd": st.floats(0, 0.1),
+                "price_sd": st.floats(0, 0.05),
+                "price_inflation": st.floats(-0.02, 0.15),
+            }
+        ),
+        "staffing": st.fixed_dictionaries({"children_in_care_per_worker": st.floats(5, 30)}),
+        "third_party_income": st.just(
+            [{"name": "UASC grant", "rule": "per_uasc_child_week", "weekly_rate": 900}]
+        ),
+    }
+)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(demand_changes, st.integers(1, 80), st.integers(0, 2**32 - 1))
+def test_identities_hold_with_demand_draws(changes, draws, seed):
+    """The demand path (volume on the draws, resampled draws, cost inflation funding)
+    keeps every identity exact in pence, and the outturn in the first column."""
+    p = project(
+        None,
+        DEFAULT.override(changes),
+        demand=FixedDemand(seed=seed % 7),
+        draws=draws,
+        random_seed=seed,
+    )
+    assert p.n_draws == draws
+    check_identities(p)
+    assert (p.line("in_year_deficit", "2023/24") == 4_253_670_00).all()
+    assert (p.line("contract_sum", "2024/25") == 80_800_000_00).all()
+
+
 def test_demand_with_unknown_placement_types():
     with pytest.raises(DataValidationError, match="unknown placement type.*'kennels'"):
         FixedDemand(types=["foster_ifa", "kennels"])
