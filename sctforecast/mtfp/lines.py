@@ -80,7 +80,7 @@ def placements_line(
     demand: DemandForecast | None,
     volume: np.ndarray,
     price: np.ndarray,
-) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The placements line (n, Y) in pounds, UASC placement-weeks (n, P),
     children in care (n, P) and the placement price inflation the scenario
     assumes (P,), for the Contract Sum's ``cost_inflation`` uplift."""
@@ -101,7 +101,7 @@ def placements_line(
             / DAYS_PER_WEEK
         )
         cic = np.asarray(demand.children_in_care_draws(list(proj)), dtype=float)
-        return {"placements": placements}, uasc, cic, inflation
+        return placements, uasc, cic, inflation
     if s.placements_method == "cost_model":
         det = run_rate_costs(model, p, proj)
         placements = np.concatenate(
@@ -111,7 +111,7 @@ def placements_line(
         placements = kernels.chained(p0, inflation)[None, :] * volume * price
     uasc = float(p.children.get(UASC, 0.0)) * days[None, :] / DAYS_PER_WEEK * volume[:, 1:]
     cic = p.children_in_care * volume[:, 1:]
-    return {"placements": placements}, uasc, cic, inflation
+    return placements, uasc, cic, inflation
 
 
 def contract_sum_path(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import numbers
 from collections.abc import Callable
 
 import numpy as np
@@ -27,7 +28,7 @@ from sctforecast.costs import Calibration, PlacementCostModel, calibrate
 from sctforecast.demand.forecast import DemandForecast
 from sctforecast.errors import ConfigError, DataValidationError
 from sctforecast.ledger import Ledger
-from sctforecast.money import format_money
+from sctforecast.money import format_money, to_pence
 from sctforecast.mtfp import kernels
 from sctforecast.mtfp.baseline import baseline_lines, opening_deficit
 from sctforecast.mtfp.lines import Run, contract_sum_path, placements_line
@@ -109,9 +110,10 @@ def project(
     )
     model, calibration = _cost_model(run, cost_model)
     run_demand = _scaled_demand(demand, idx, volume, run.proj) if demand is not None else None
-    lines, uasc_weeks, cic, placement_inflation = placements_line(
+    placements, uasc_weeks, cic, placement_inflation = placements_line(
         run, model, run_demand, volume, price
     )
+    lines = {"placements": placements}
     contract, contract_texts = contract_sum_path(run, placement_inflation, baseline_ledger.origin)
     lines["contract_sum"] = np.broadcast_to(contract, run.shape)
     lines["additional_council_funding"] = np.broadcast_to(_council(run), run.shape)
@@ -125,7 +127,7 @@ def project(
     ds = _draws(run, lines, _savings(run), opening_deficit(baseline_ledger, scenario))
     closing = ds["closing_cumulative_deficit"].values[:, -1]
     say(
-        f"done: mean {run.years[-1]} closing cumulative deficit {format_money(int(round(closing.mean())))}"
+        f"done: mean {run.years[-1]} closing cumulative deficit {format_money(to_pence(closing.mean() / 100))}"
     )
     return MTFPProjection(
         draws=ds,
@@ -173,8 +175,11 @@ def _paths(
     scenario: Scenario, demand: DemandForecast | None, draws: int | None, rng: np.random.Generator
 ) -> tuple[int, np.ndarray | None]:
     """Number of paths, and which demand draw each path uses."""
-    if draws is not None and (isinstance(draws, bool) or not isinstance(draws, int) or draws < 1):
+    if draws is not None and (
+        isinstance(draws, bool) or not isinstance(draws, numbers.Integral) or draws < 1
+    ):
         raise ConfigError(f"draws must be a whole number of at least 1, got {draws!r}")
+    draws = None if draws is None else int(draws)
     if demand is None:
         return (draws if draws is not None else (2000 if scenario.uncertain else 1)), None
     n_demand = demand.n_draws
