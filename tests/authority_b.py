@@ -10,13 +10,13 @@ NAME = "Northfield Children's Services"
 POPULATION = 41_250
 
 LEDGER = """financial_year,line,kind,amount,source
-2023/24,Council contract payment,income,"38,000,000",Northfield outturn report
-2023/24,Health and education contributions,income,"3,100,000",Northfield outturn report
+2023/24,Council contract payment,income,"32,000,000",Northfield outturn report
+2023/24,Health and education contributions,income,"2,600,000",Northfield outturn report
 2023/24,Social work staff,expenditure,"15,200,000",Northfield outturn report
-2023/24,Placements,expenditure,"22,150,000",Northfield outturn report
+2023/24,Placements,expenditure,"15,650,000",Northfield outturn report
 2023/24,Running costs,expenditure,"4,300,000",Northfield outturn report
-2023/24,Total income,total_income,"41,100,000",Northfield outturn report
-2023/24,Total expenditure,total_expenditure,"41,650,000",Northfield outturn report
+2023/24,Total income,total_income,"34,600,000",Northfield outturn report
+2023/24,Total expenditure,total_expenditure,"35,150,000",Northfield outturn report
 2023/24,Deficit for the year,in_year_deficit,"550,000",Northfield outturn report
 2023/24,Opening cumulative deficit,opening_cumulative_deficit,"1,200,000",Northfield outturn report
 2023/24,Closing cumulative deficit,closing_cumulative_deficit,"1,750,000",Northfield outturn report
@@ -36,7 +36,7 @@ placements = ["Placements"]
 overheads = ["Running costs"]
 
 [contract_sum]
-amounts = { "2024/25" = 39_500_000 }
+amounts = { "2024/25" = 33_400_000 }
 uplift = 0.02
 source = "Northfield settlement letter; later years 2% a year"
 

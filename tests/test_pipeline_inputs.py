@@ -101,6 +101,7 @@ MIXES = {
         "lists children by placement type, and the SSDA903 returns give them too",
     ),
     "too few draws": ({"draws": 50}, "draws must be at least 100"),
+    "a sheet without a ledger": ({"sheet": "Outturn"}, "a sheet needs a ledger workbook"),
 }
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
@@ -19,7 +18,7 @@ from sctforecast.constants import DEFAULT_CI_PROB, interval_bounds
 from sctforecast.demand import CareFlowData
 from sctforecast.errors import ConfigError
 from sctforecast.ledger import Ledger, read_ledger
-from sctforecast.mtfp import BUILTIN_SCENARIOS, Scenario, baseline_lines
+from sctforecast.mtfp import Scenario, baseline_lines, scenario_ledger
 from sctforecast.pipeline.sources import DemandSource, PublishedCounts, SSDA903Returns
 from sctforecast.profile import AuthorityProfile, read_profile_csv
 from sctforecast.reconcile import Bridge, variance_bridge
@@ -173,14 +172,11 @@ class RunInputs:
 
 # --- resolving each input -------------------------------------------------------------------
 def resolve_scenario(scenario: Scenario | str | os.PathLike[str] | None) -> Scenario:
-    """A scenario object, a built-in name (unless a file of that name exists) or a TOML file."""
+    """A scenario object, a built-in name (unless a file of that name exists) or a TOML
+    file (:meth:`Scenario.resolve`); ``None`` is the built-in ``"default"``."""
     if isinstance(scenario, Scenario):
         return scenario
-    if scenario is None:
-        return Scenario.builtin("default")
-    if str(scenario) in BUILTIN_SCENARIOS and not Path(scenario).exists():
-        return Scenario.builtin(str(scenario))
-    return Scenario.from_toml(scenario)
+    return Scenario.resolve("default" if scenario is None else scenario)
 
 
 def _resolve_ledger(
@@ -191,11 +187,13 @@ def _resolve_ledger(
         return ledger, True
     if ledger is not None:
         return read_ledger(ledger, sheet=sheet), True
+    if sheet is not None:
+        raise ConfigError("a sheet needs a ledger workbook to name it in (--sheet with --ledger)")
     if scenario.baseline_ledger == "embedded":
         from sctforecast.datasets import load_outturn
 
-        return load_outturn(), False
-    return read_ledger(scenario.baseline_ledger, sheet=scenario.baseline_sheet), True
+        return scenario_ledger(scenario, embedded=load_outturn()), False
+    return scenario_ledger(scenario), True
 
 
 def _read_returns(ssda903: SSDA903Data | str | os.PathLike[str] | None) -> SSDA903Data | None:

@@ -33,6 +33,7 @@ HEADLINE_COLUMNS = (
     "in_year_deficit_lower_pence",
     "in_year_deficit_upper_pence",
     "closing_cumulative_deficit_mean_pence",
+    "contract_sum_to_clear_mean_pence",
     "children_in_care_mean",
     "children_in_care_lower",
     "children_in_care_upper",
@@ -81,7 +82,9 @@ class RunResult:
         """The headline table: per projected year, the stated Contract Sum and its
         assumption, the Contract Sum needed to break even, the probability of
         breakeven, the in-year deficit and the closing cumulative deficit under
-        the stated Contract Sum (pence), and children in care at 31 March."""
+        the stated Contract Sum, the Contract Sum that would also clear the
+        cumulative deficit in that year (pence; see :mod:`sctforecast.mtfp.answers`),
+        and children in care at 31 March."""
         lo, hi = interval_bounds(self.ci_prob)
         lines = self.projection.summary(ci_prob=self.ci_prob).set_index(["line", "financial_year"])
         deficit = lines.loc["in_year_deficit"].loc[self.years]
@@ -92,6 +95,7 @@ class RunResult:
         t["in_year_deficit_lower_pence"] = deficit["lower_pence"].to_numpy()
         t["in_year_deficit_upper_pence"] = deficit["upper_pence"].to_numpy()
         t["closing_cumulative_deficit_mean_pence"] = closing["mean_pence"].to_numpy()
+        t["contract_sum_to_clear_mean_pence"] = self.answers["contract_sum_to_clear_mean_pence"]
         t["children_in_care_mean"] = children.mean(axis=0)
         t["children_in_care_lower"] = np.quantile(children, lo, axis=0)
         t["children_in_care_upper"] = np.quantile(children, hi, axis=0)
@@ -111,8 +115,8 @@ class RunResult:
                 f"{r.financial_year}: to break even the Contract Sum would need to be "
                 f"{_money(r.contract_sum_needed_mean_pence)} ({ci} "
                 f"{_money(r.contract_sum_needed_lower_pence)} to "
-                f"{_money(r.contract_sum_needed_upper_pence)}). With the stated Contract Sum of "
-                f"{_money(r.contract_sum_pence)} ({r.contract_sum_assumption}) the probability "
+                f"{_money(r.contract_sum_needed_upper_pence)}). With the stated Contract Sum "
+                f"{_stated(r.contract_sum_pence, r.contract_sum_assumption)} the probability "
                 f"of breakeven is {r.p_breakeven:.0%} and the in-year result "
                 f"{_result(r.in_year_deficit_mean_pence)} on average ({ci} "
                 f"{_signed(r.in_year_deficit_lower_pence)} to "
@@ -170,7 +174,15 @@ def _money(pence: int) -> str:
 
 def _signed(pence: int) -> str:
     """Money with a deficit positive and a surplus in brackets."""
-    return format_money(int(pence))
+    return format_money(int(pence), symbol=True)
+
+
+def _stated(pence: int, assumption: str) -> str:
+    """The stated Contract Sum with its assumption, the amount said once."""
+    text = str(assumption)
+    if format_money(int(pence)) in text:
+        return f"({text})"
+    return f"of {_money(pence)} ({text})" if text else f"of {_money(pence)}"
 
 
 def _result(pence: int) -> str:
