@@ -95,53 +95,57 @@ def read_profile_csv(path: str | os.PathLike[str]) -> ProfileFacts:
             f"(and optionally source), got {', '.join(frame.columns)}",
             where=origin,
         )
-    known = [*PROFILE_KEYS, *PLACEMENT_TYPES]
     problems: list[str] = []
-    found: dict[str, object] = {}
+    values: dict[str, dict[str, object]] = {"facts": {}, "children": {}, "comparators": {}}
     sources: dict[str, str] = {}
-    children: dict[str, float] = {}
-    comparators: dict[str, float] = {}
     src_col = lower.get("source")
     for i, r in enumerate(frame.to_dict("records"), start=2):
         key = str(r[lower["key"]]).strip()
-        raw = r[lower["value"]]
-        where = f"row {i}, column value ({key})"
-        if not key:
-            problems.append(f"row {i}, column key: blank key; name the fact, e.g. 'name'")
-            continue
-        if key in found or key in children or key in comparators:
+        if any(key in v for v in values.values()):
             problems.append(f"row {i}, column key: {key!r} is given twice; keep one row")
             continue
+        _read_row(key, r[lower["value"]], i, values, problems)
         if src_col is not None and str(r[src_col]).strip():
             sources[key] = str(r[src_col]).strip()
-        if key == "name":
-            found[key] = _text(raw, where, problems)
-        elif key == "baseline_year":
-            found[key] = _year(raw, where, problems)
-        elif key == "child_population":
-            found[key] = _number(raw, where, problems, positive=True)
-        elif key in PLACEMENT_TYPES:
-            children[key] = _number(raw, where, problems)  # type: ignore[assignment]
-        elif key.startswith(_COMPARATOR) and len(key) > len(_COMPARATOR):
-            comparators[key[len(_COMPARATOR) :]] = _number(raw, where, problems)  # type: ignore[assignment]
-        else:
-            close = difflib.get_close_matches(key, known, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
-            problems.append(
-                f"row {i}, column key: unknown key {key!r}; {hint} "
-                f"(comparators are written '{_COMPARATOR}<measure>/<area>')"
-            )
     if problems:
         raise DataValidationError(problems, where=origin)
+    facts, comparators = values["facts"], values["comparators"]
     return ProfileFacts(
         origin=origin,
-        name=found.get("name"),  # type: ignore[arg-type]
-        baseline_year=found.get("baseline_year"),  # type: ignore[arg-type]
-        child_population=found.get("child_population"),  # type: ignore[arg-type]
-        children=children,
-        comparators=comparators,
+        name=facts.get("name"),  # type: ignore[arg-type]
+        baseline_year=facts.get("baseline_year"),  # type: ignore[arg-type]
+        child_population=facts.get("child_population"),  # type: ignore[arg-type]
+        children=values["children"],  # type: ignore[arg-type]
+        comparators={k[len(_COMPARATOR) :]: v for k, v in comparators.items()},  # type: ignore[misc]
         sources=sources,
     )
+
+
+def _read_row(
+    key: str, raw: object, row: int, values: dict[str, dict[str, object]], problems: list[str]
+) -> None:
+    """Check one row and file its value under facts, children or comparators."""
+    where = f"row {row}, column value ({key})"
+    if not key:
+        problems.append(f"row {row}, column key: blank key; name the fact, e.g. 'name'")
+    elif key == "name":
+        values["facts"][key] = _text(raw, where, problems)
+    elif key == "baseline_year":
+        values["facts"][key] = _year(raw, where, problems)
+    elif key == "child_population":
+        values["facts"][key] = _number(raw, where, problems, positive=True)
+    elif key in PLACEMENT_TYPES:
+        values["children"][key] = _number(raw, where, problems)
+    elif key.startswith(_COMPARATOR) and len(key) > len(_COMPARATOR):
+        values["comparators"][key] = _number(raw, where, problems)
+    else:
+        known = [*PROFILE_KEYS, *PLACEMENT_TYPES]
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+        problems.append(
+            f"row {row}, column key: unknown key {key!r}; {hint} "
+            f"(comparators are written '{_COMPARATOR}<measure>/<area>')"
+        )
 
 
 def _text(raw: object, where: str, problems: list[str]) -> str | None:

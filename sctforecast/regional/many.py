@@ -75,102 +75,141 @@ def run_many(
     reported by name; the others complete.  Results are saved to
     ``results_dir`` (default ``<out>-results``) as they arrive.
     """
+    inputs, problems = read_authority_folder(folder)
+    series = {k: v for k, v in inputs.items() if isinstance(v, pd.DataFrame)}
+    panel = _panel(series, str(folder), problems) if series else None
+    groups: list[tuple[Callable[..., Any], dict[str, dict[str, Any]]]] = []
+    if panel is not None:
+        cfg = {"draws": draws, "tune": max(draws, 300), "chains": 2, **(pooled_config or {})}
+        groups.append(
+            (
+                forecast_series_task,
+                _series_tasks(panel, cfg, horizon=horizon_months, random_seed=random_seed),
+            )
+        )
+    folders = {a: v for a, v in inputs.items() if isinstance(v, Path)}
+    if folders:
+        groups.append(
+            (
+                forecast_ssda903_task,
+                {
+                    a: {
+                        "name": a,
+                        "folder": str(v),
+                        "horizon": horizon_months,
+                        "draws": draws,
+                        "seed": _seed(random_seed, a),
+                        "scenario": None if scenario is None else str(scenario),
+                    }
+                    for a, v in folders.items()
+                },
+            )
+        )
+    result = _run_groups(
+        groups,
+        results_dir=results_dir or f"{out}-results",
+        scheduler=scheduler,
+        n_workers=n_workers,
+        serial=serial,
+        progress=progress,
+    )
+    errors = {**result.errors, **problems}
+    rows = [
+        {"authority": a, **result.results.get(a, {}), "error": errors.get(a, "")}
+        for a in sorted({a for _, tasks in groups for a in tasks} | set(problems))
+    ]
+    table = pd.DataFrame(rows).reindex(columns=list(REPORT_COLUMNS))
+    _write_report(table, out)
+    return table, ManyResult(result.results, errors, result.resumed, result.seconds, result.workers)
+
+
+def _panel(series: dict[str, Any], where: str, problems: dict[str, str]) -> AuthorityPanel | None:
+    """The series as one panel; authorities that break it are named in ``problems``
+    and left out."""
+    frames = pd.concat(series.values(), ignore_index=True)
+    try:
+        return AuthorityPanel.from_frame(frames, where=where)
+    except DataValidationError as err:
+        bad = [a for a in series if a in str(err)]
+        for a in bad or list(series):
+            problems[a] = str(err)
+        good = [a for a in series if a not in bad] if bad else []
+        return AuthorityPanel.from_frame(frames[frames["authority"].isin(good)]) if good else None
+
+
+def _series_tasks(
+    panel: AuthorityPanel, config: Mapping[str, Any], *, horizon: int, random_seed: int
+) -> dict[str, dict[str, Any]]:
+    """Fit the pooled model once, then one task per authority with its posterior draws."""
     from sctforecast.regional.pooled import PooledCareFlowModel
 
-    inputs, problems = read_authority_folder(folder)
-    tasks: dict[str, dict[str, Any]] = {}
-    funcs: dict[str, Callable[..., Any]] = {}
-    series = {k: v for k, v in inputs.items() if isinstance(v, pd.DataFrame)}
-    if series:
-        frames = pd.concat(series.values(), ignore_index=True)
-        panel: AuthorityPanel | None
-        try:
-            panel = AuthorityPanel.from_frame(frames, where=str(folder))
-        except DataValidationError as err:
-            # name the authorities that break the panel and go on without them
-            bad = [a for a in series if a in str(err)]
-            for a in bad or list(series):
-                problems[a] = str(err)
-            good = [a for a in series if a not in bad] if bad else []
-            panel = (
-                AuthorityPanel.from_frame(frames[frames["authority"].isin(good)]) if good else None
-            )
-        if panel is not None:
-            cfg = {"draws": draws, "tune": max(draws, 300), "chains": 2, **(pooled_config or {})}
-            model = PooledCareFlowModel(**cfg).fit(panel, random_seed=random_seed)
-            post = model.idata.posterior  # type: ignore[attr-defined]
-            T = panel.T
-            tt_last = ((T - 1) - (T - 1) / 2) / 12
-            shared = {
-                k: post[k].values.reshape(-1, *post[k].shape[2:])
-                for k in ("b", "d", "season", "season_x")
-            }
-            n_draws = shared["b"].shape[0]
-            for k in ("log_alpha", "log_alpha_x"):  # a Poisson model: a very large dispersion
-                shared[k] = post[k].values.reshape(-1) if k in post else np.full(n_draws, 12.0)
-            a_all = post["a"].values.reshape(-1, panel.A)
-            g_all = post["g"].values.reshape(-1, panel.A)
-            for i, a in enumerate(panel.authorities):
-                tasks[a] = {
-                    "name": a,
-                    "posterior": {
-                        "a": a_all[:, i].tolist(),
-                        "g": g_all[:, i].tolist(),
-                        **{k: v.tolist() for k, v in shared.items()},
-                    },
-                    "stock0": float(panel.stock[i, -1]),
-                    "population": float(panel.population[i]),
-                    "last_period": panel.periods[-1],
-                    "tt_last": tt_last,
-                    "horizon": horizon_months,
-                    "seed": _seed(random_seed, a),
-                }
-                funcs[a] = forecast_series_task
-    for a, v in inputs.items():
-        if isinstance(v, Path):
-            tasks[a] = {
-                "name": a,
-                "folder": str(v),
-                "horizon": horizon_months,
-                "draws": draws,
-                "seed": _seed(random_seed, a),
-                "scenario": None if scenario is None else str(scenario),
-            }
-            funcs[a] = forecast_ssda903_task
-    kinds = {f for f in funcs.values()}
-    results_dir = results_dir or f"{out}-results"
-    merged_results: dict[str, Any] = {}
-    merged_errors: dict[str, str] = {}
-    last: ManyResult | None = None
+    model = PooledCareFlowModel(**config).fit(panel, random_seed=random_seed)
+    post = model.idata.posterior  # type: ignore[attr-defined]
+    T = panel.T
+    tt_last = ((T - 1) - (T - 1) / 2) / 12
+    shared = {
+        k: post[k].values.reshape(-1, *post[k].shape[2:]) for k in ("b", "d", "season", "season_x")
+    }
+    n_draws = shared["b"].shape[0]
+    for k in ("log_alpha", "log_alpha_x"):  # a Poisson model: a very large dispersion
+        shared[k] = post[k].values.reshape(-1) if k in post else np.full(n_draws, 12.0)
+    a_all = post["a"].values.reshape(-1, panel.A)
+    g_all = post["g"].values.reshape(-1, panel.A)
+    return {
+        a: {
+            "name": a,
+            "posterior": {
+                "a": a_all[:, i].tolist(),
+                "g": g_all[:, i].tolist(),
+                **{k: v.tolist() for k, v in shared.items()},
+            },
+            "stock0": float(panel.stock[i, -1]),
+            "population": float(panel.population[i]),
+            "last_period": panel.periods[-1],
+            "tt_last": tt_last,
+            "horizon": horizon,
+            "seed": _seed(random_seed, a),
+        }
+        for i, a in enumerate(panel.authorities)
+    }
+
+
+def _run_groups(
+    groups: list[tuple[Callable[..., Any], dict[str, dict[str, Any]]]],
+    *,
+    results_dir: str | os.PathLike[str],
+    scheduler: str | None,
+    n_workers: int,
+    serial: bool,
+    progress: Callable[[int, int], None] | None,
+) -> ManyResult:
+    """Run each group of tasks on one client (or serially); results merged."""
     from sctforecast.regional.engine import close_client, make_client
 
-    client = None if serial or not tasks else make_client(scheduler, n_workers=n_workers)
+    results: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    resumed: list[str] = []
+    seconds, workers = 0.0, 0
+    client = None if serial or not groups else make_client(scheduler, n_workers=n_workers)
     try:
-        for f in kinds:
-            sub = {k: t for k, t in tasks.items() if funcs[k] is f}
-            last = run_tasks(
-                f, sub, client=client, serial=serial, results_dir=results_dir, progress=progress
+        for func, tasks in groups:
+            res = run_tasks(
+                func,
+                tasks,
+                client=client,
+                serial=serial,
+                results_dir=results_dir,
+                progress=progress,
             )
-            merged_results.update(last.results)
-            merged_errors.update(last.errors)
+            results.update(res.results)
+            errors.update(res.errors)
+            resumed += res.resumed
+            seconds += res.seconds
+            workers = max(workers, res.workers)
     finally:
         if client is not None:
             close_client(client)
-    merged_errors.update(problems)
-    rows = []
-    for a in sorted(set(tasks) | set(problems)):
-        r = {"authority": a, **merged_results.get(a, {}), "error": merged_errors.get(a, "")}
-        rows.append(r)
-    table = pd.DataFrame(rows).reindex(columns=list(REPORT_COLUMNS))
-    _write_report(table, out)
-    result = ManyResult(
-        merged_results,
-        merged_errors,
-        last.resumed if last else (),
-        last.seconds if last else 0.0,
-        last.workers if last else 0,
-    )
-    return table, result
+    return ManyResult(results, errors, tuple(resumed), seconds, workers)
 
 
 def _shown(table: pd.DataFrame) -> pd.DataFrame:
