@@ -45,6 +45,26 @@ window.addEventListener('load', function () {
 """
 
 
+_ANSWER_LABELS = {
+    "financial_year": "year",
+    "contract_sum_pence": "stated Contract Sum",
+    "contract_sum_assumption": "its assumption",
+    "contract_sum_needed_mean_pence": "Contract Sum needed to break even (mean)",
+    "contract_sum_needed_lower_pence": "lower",
+    "contract_sum_needed_upper_pence": "upper",
+    "p_breakeven": "P(breakeven) with the stated Contract Sum",
+    "in_year_deficit_mean_pence": "in-year deficit (mean)",
+    "in_year_deficit_lower_pence": "lower",
+    "in_year_deficit_upper_pence": "upper",
+    "closing_cumulative_deficit_mean_pence": "closing cumulative deficit (mean)",
+    "contract_sum_to_clear_mean_pence": "Contract Sum to clear the cumulative deficit (mean)",
+    "children_in_care_mean": "children in care 31 March (mean)",
+    "children_in_care_lower": "lower",
+    "children_in_care_upper": "upper",
+    "ci_prob": "interval",
+}
+
+
 # --- building blocks -----------------------------------------------------------------------------
 def _pence(values: Iterable[object]) -> list[str]:
     return [format_money(int(v)) if pd.notna(v) else "" for v in values]  # type: ignore[call-overload]
@@ -54,9 +74,15 @@ def _pounds(values: Iterable[object]) -> list[str]:
     return [format_money(to_pence(float(v))) if pd.notna(v) else "" for v in values]  # type: ignore[arg-type]
 
 
-def html_table(frame: pd.DataFrame, *, table_id: str = "", index: bool = False) -> str:
+def html_table(
+    frame: pd.DataFrame,
+    *,
+    table_id: str = "",
+    index: bool = False,
+    labels: dict[str, str] | None = None,
+) -> str:
     """A table as HTML: money columns (``_pence``, ``_pounds``) in whole pounds,
-    ``p_`` columns as percentages, text escaped."""
+    ``p_`` columns as percentages, text escaped; ``labels`` renames columns."""
     f = frame.copy()
     for c in f.columns:
         name = str(c)
@@ -66,7 +92,10 @@ def html_table(frame: pd.DataFrame, *, table_id: str = "", index: bool = False) 
             f[c] = _pounds(f[c])
         elif name.startswith("p_"):
             f[c] = [f"{v:.0%}" if pd.notna(v) else "" for v in f[c]]
-    f.columns = [str(c).removesuffix("_pence").removesuffix("_pounds") for c in f.columns]
+    names = labels or {}
+    f.columns = [
+        names.get(str(c), str(c).removesuffix("_pence").removesuffix("_pounds")) for c in f.columns
+    ]
     attrs = f' id="{table_id}"' if table_id else ""
     return f.to_html(
         index=index, escape=True, border=0, na_rep="", float_format="{:,.1f}".format
@@ -141,7 +170,7 @@ def _answers(result: RunResult, tables: dict[str, pd.DataFrame]) -> str:
         + "<ul>"
         + "".join(f"<li>{html.escape(line)}</li>" for line in result.answer_lines())
         + "</ul>"
-        + html_table(tables["answers"], table_id="answers-table")
+        + html_table(tables["answers"], table_id="answers-table", labels=_ANSWER_LABELS)
         + "<img src='contract_sum_needed_fan.png' alt='Fan chart of the Contract Sum needed'>"
     )
 
