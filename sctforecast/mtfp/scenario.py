@@ -11,7 +11,6 @@ import copy
 import hashlib
 import json
 import os
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from sctforecast._io import read_toml
 from sctforecast.errors import ConfigError
 from sctforecast.money import to_pence
 from sctforecast.periods import FinancialYear
@@ -277,15 +277,7 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _load_with_inheritance(path: Path, seen: tuple[str, ...]) -> dict[str, Any]:
-    if not path.exists():
-        raise ConfigError(f"{path}: no such scenario file; check the path")
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: not valid TOML ({err}); check quoting and brackets") from err
-    except UnicodeDecodeError as err:
-        raise ConfigError(f"{path}: is not a text TOML file") from err
+    data = read_toml(path)
     parent = data.get("inherits")
     if parent is None:
         return data
