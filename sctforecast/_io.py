@@ -16,6 +16,7 @@ Every problem with an input is a :class:`DataValidationError` or a
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -66,7 +67,7 @@ def read_table(path: str | os.PathLike[str], *, sheet: str | None = None) -> pd.
         raise DataValidationError(f"{p}: is a folder, expected a .csv or .xlsx file")
     size = p.stat().st_size
     if size == 0:
-        raise DataValidationError(f"{p}: the file is empty; export the ledger again")
+        raise DataValidationError(f"{p}: the file is empty; check it is the right file")
     if size > MAX_TABLE_BYTES:
         raise DataValidationError(
             f"{p}: the file is {size / 1e6:,.0f} MB, more than the {MAX_TABLE_BYTES / 1e6:,.0f} MB "
@@ -86,18 +87,60 @@ def read_table(path: str | os.PathLike[str], *, sheet: str | None = None) -> pd.
     try:
         frame = pd.read_csv(p, dtype=str, keep_default_na=False, skipinitialspace=True)
     except UnicodeDecodeError as err:
-        raise DataValidationError(
-            f"{p}: is not a text CSV file (cannot decode it as UTF-8); "
-            "export the sheet as 'CSV UTF-8'"
-        ) from err
+        raise DataValidationError(f"{p}: {_not_utf8(p)}; save it as 'CSV UTF-8'") from err
     except pd.errors.EmptyDataError as err:
         raise DataValidationError(f"{p}: the file has no header row or data") from err
     except pd.errors.ParserError as err:
-        raise DataValidationError(f"{p}: could not be read as CSV ({err})") from err
+        detail = " ".join(str(err).split())
+        raise DataValidationError(
+            f"{p}: could not be read as CSV ({detail}); check for commas inside values that "
+            "are not in quotes"
+        ) from err
     if frame.empty:
-        raise DataValidationError(f"{p}: has a header but no data rows")
-    frame.columns = [str(c).strip() for c in frame.columns]
+        raise DataValidationError(f"{p}: has a header but no data rows; check it is the right file")
+    if not isinstance(frame.index, pd.RangeIndex):  # pandas took the extra first field as an index
+        raise DataValidationError(
+            f"{p}: the data rows have more values than the header row has column names; "
+            "name every column, or check for commas inside values that are not in quotes"
+        )
+    return _clean_header(frame, str(p))
+
+
+_MANGLED = re.compile(r"(?P<base>.*)\.(?P<n>[0-9]+)")
+
+
+def _clean_header(frame: pd.DataFrame, where: str) -> pd.DataFrame:
+    """Strip column names; refuse a name given twice (pandas renames the second 'x.1')."""
+    raw = [str(c) for c in frame.columns]
+    names = [c.strip() for c in raw]
+    repeated = sorted(
+        {
+            m.group("base").strip()
+            for c in raw
+            if (m := _MANGLED.fullmatch(c)) and m.group("base") in raw
+        }
+        | {c for c in names if names.count(c) > 1}
+    )
+    if repeated:
+        raise DataValidationError(
+            f"{where}: column(s) {', '.join(repr(c) for c in repeated)} appear more than once "
+            "in the header row; keep one of each (or rename them)"
+        )
+    frame.columns = names
     return frame
+
+
+def _not_utf8(p: Path) -> str:
+    """Where a file stops being UTF-8 text (only read when decoding has failed)."""
+    raw = p.read_bytes()
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "is not a text CSV file in UTF-8 (it starts as UTF-16 text does)"
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        return f"is not a text CSV file in UTF-8 (line {line} holds the byte {raw[err.start]:#04x})"
+    return "is not a text CSV file in UTF-8"
 
 
 def _read_excel(p: Path, sheet: str | None) -> pd.DataFrame:
@@ -112,17 +155,32 @@ def _read_excel(p: Path, sheet: str | None) -> pd.DataFrame:
         raise DataValidationError(f"{p}: could not be opened as an Excel workbook ({err})") from err
     with book:
         names = [str(n) for n in book.sheet_names]
+        if not names:
+            raise DataValidationError(f"{p}: the workbook has no sheets")
         if sheet is None:
             sheet = names[0]
         elif sheet not in names:
             raise DataValidationError(
                 f"{p}: has no sheet {sheet!r}; its sheets are {', '.join(repr(n) for n in names)}"
             )
-        frame = pd.read_excel(book, sheet_name=sheet, dtype=object)
+        try:
+            frame = pd.read_excel(book, sheet_name=sheet, dtype=object)
+        except (OverflowError, ValueError) as err:  # pandas' int(cell) of an inf or nan number
+            raise DataValidationError(
+                f"{p}, sheet {sheet!r}: a cell holds a number Excel cannot hold ({err}); "
+                "open the workbook in Excel, correct the cell and save it again"
+            ) from err
+        except Exception as err:  # noqa: BLE001 - openpyxl parses sheets lazily: broken XML, zip
+            raise DataValidationError(
+                f"{p}, sheet {sheet!r}: could not be read ({type(err).__name__}: {err}); "
+                "open the workbook in Excel and save it again, or export the sheet as CSV"
+            ) from err
     frame = frame.dropna(how="all")
     if frame.empty:
-        raise DataValidationError(f"{p}, sheet {sheet!r}: the sheet has no data rows")
-    frame.columns = [str(c).strip() for c in frame.columns]
+        raise DataValidationError(
+            f"{p}, sheet {sheet!r}: the sheet has no data rows; name the sheet that holds them"
+        )
+    frame = _clean_header(frame, f"{p}, sheet {sheet!r}")
     frame.attrs["sheet"] = sheet
     return frame
 
@@ -176,10 +234,18 @@ def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
     return data
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
 def _key_path(keys: tuple[str | int, ...]) -> str:
+    """``savings[0].amount`` as TOML spells it (keys that are not bare are quoted)."""
     out = ""
     for k in keys:
-        out += f"[{k}]" if isinstance(k, int) else (f".{k}" if out else str(k))
+        if isinstance(k, int):
+            out += f"[{k}]"
+            continue
+        name = k if _BARE_KEY.fullmatch(k) else json.dumps(k, ensure_ascii=False)
+        out += f".{name}" if out else name
     return out or "(top level)"
 
 

@@ -259,8 +259,8 @@ def read_ssda903(
             continue
         headers.append(h)
         eps_all.append(e)
-    if problems:
-        raise DataValidationError(problems, where=origin)
+    if problems:  # each problem names its file; the folder heads a list of several
+        raise DataValidationError(problems, where=origin if len(problems) > 1 else None)
     hdr = pd.concat(headers).drop_duplicates(subset=["child"], keep="last").reset_index(drop=True)
     eps = pd.concat(eps_all, ignore_index=True)
     quality: list[dict[str, object]] = []
@@ -318,10 +318,14 @@ def read_ssda903(
     eighteen = eps["dob"] + pd.DateOffset(years=18)
     over = eps["start"] >= eighteen
     if over.any():
-        rows = eps.loc[over, ["child", "start"]]
+        rows = eps.loc[over, ["child", "start", "source_file", "source_row"]]
         raise DataValidationError(
-            f"{origin}: episode(s) start on or after the child's 18th birthday: "
-            + ", ".join(f"child {c} {s.date()}" for c, s in rows.head(10).itertuples(index=False))
+            f"{origin}: episode(s) start (DECOM) on or after the child's 18th birthday: "
+            + ", ".join(
+                f"child {c} {s.date()} ({f}, row {r})"
+                for c, s, f, r in rows.head(10).itertuples(index=False)
+            )
+            + "; correct the child's DOB in the header or the episode's DECOM"
         )
     # returns cover collection years ending 31 March: a single pair of files is
     # taken to run to the 31 March on or after its latest date
