@@ -20,7 +20,12 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sctforecast.errors import DataQualityWarning, ReconciliationError, SctForecastError
+from sctforecast.errors import (
+    ConfigError,
+    DataQualityWarning,
+    ReconciliationError,
+    SctForecastError,
+)
 from sctforecast.money import format_money
 
 __all__ = ["main"]
@@ -364,6 +369,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     root.setLevel(logging.INFO if args.verbose else logging.WARNING)
     console = Console(highlight=False, width=max(140, Console().width))
     try:
+        # bounds on the whole-number options the commands share, before any work is done
+        for option, (lo, hi) in {
+            "draws": (1, 100_000),
+            "seed": (0, 2**32 - 1),
+            "horizon": (1, 600),
+            "workers": (1, 256),
+        }.items():
+            value = getattr(args, option, None)
+            if value is not None and not lo <= value <= hi:
+                raise ConfigError(
+                    f"--{option} {value} is outside {lo:,} to {hi:,}; give a whole number in that range"
+                )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("ignore", DataQualityWarning)
             code = _COMMANDS[args.command](args, console)

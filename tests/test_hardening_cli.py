@@ -163,3 +163,20 @@ def test_warnings_and_logs_follow_the_output_of_a_command_that_succeeds(monkeypa
     out = capsys.readouterr()
     assert "the result" in out.out
     assert out.err == "and this\nsctforecast reconcile: warning: check this\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["project", "default", "--seed", "-1"], "--seed -1 is outside 0 to 4,294,967,295"),
+        (["project", "default", "--draws", "10000000"], "--draws 10000000 is outside 1 to 100,000"),
+        (["run", "--draws", "0"], "--draws 0 is outside 1 to 100,000"),
+        (["run-many", "x", "--horizon", "0"], "--horizon 0 is outside 1 to 600"),
+        (["run-many", "x", "--workers", "1000"], "--workers 1000 is outside 1 to 256"),
+    ],
+)
+def test_whole_number_options_are_bounded_before_any_work(tmp_path, capsys, argv, message):
+    assert cli.main([*argv, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"sctforecast {argv[0]}: error: {message}; give a whole number")
+    assert not (tmp_path / "out").exists()
