@@ -134,3 +134,22 @@ def test_an_episode_after_the_18th_birthday_names_file_row_and_fix(tmp_path):
         r"\(.*episodes\.csv, row 2\); correct the child's DOB in the header or the episode's DECOM",
     ):
         read_ssda903(folder)
+
+
+def test_an_episode_starting_after_its_collection_year(tmp_path):
+    """Found by fuzzing: an open episode in the 2022 return starting after 31 March 2022, the
+    child missing from 2023, was closed on 1 April 2022 (before it started) and the overlap
+    rule then raised 'end before they start' without naming any file."""
+    root = tmp_path / "returns"
+    for year, child in (("2022", "1"), ("2023", "2")):
+        (root / year).mkdir(parents=True)
+        (root / year / "header.csv").write_text(f"CHILD,SEX,DOB\n{child},1,01/01/2010\n")
+        (root / year / "episodes.csv").write_text(
+            EPISODES.replace("1,01/04/2022", f"{child},01/06/2022")
+        )
+    with pytest.raises(
+        DataValidationError,
+        match=r"2022/episodes\.csv: episode\(s\) start \(DECOM\) after the end of this collection "
+        r"year \(31 March 2022\) at row\(s\) 2; move them to the next year's return",
+    ):
+        read_ssda903(root)

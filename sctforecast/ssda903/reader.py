@@ -191,6 +191,16 @@ def _read_pair(
             f"{episodes_path}: episode(s) end (DEC) before they start (DECOM) at row(s) "
             f"{', '.join(map(str, rows[:10]))}; correct the dates"
         )
+    if collection is not None:  # a return holds the episodes open during its year
+        year_end = pd.Timestamp(year=collection, month=3, day=31)
+        late = eps["start"].notna() & (eps["start"] > year_end)
+        if late.any():
+            rows = eps.loc[late, "source_row"]
+            problems.append(
+                f"{episodes_path}: episode(s) start (DECOM) after the end of this collection "
+                f"year (31 March {collection}) at row(s) {', '.join(map(str, rows[:10]))}; move "
+                "them to the next year's return, or check the folder's name"
+            )
     unknown_children = sorted(set(eps["child"]) - set(header["child"]))
     if unknown_children:
         rows = eps.loc[eps["child"].isin(unknown_children), "source_row"]
