@@ -534,7 +534,12 @@ _births = st.one_of(
 
 
 @st.composite
-def _ssda903_pair(draw: st.DrawFn) -> tuple[list[list[object]], list[list[object]]]:
+def _ssda903_pair(
+    draw: st.DrawFn, year_end: int | None = None
+) -> tuple[list[list[object]], list[list[object]]]:
+    """Header and episodes rows; with ``year_end``, episodes start by 31 March of that year
+    (a collection year's return), else anywhere."""
+    last = dt.date(year_end, 3, 31) if year_end else dt.date.max
     n = draw(st.integers(1, 5))
     children = [str(draw(st.integers(1, 9999))) for _ in range(n)]
     header = [["CHILD", "SEX", "DOB", *(["UASC"] if draw(st.booleans()) else [])]]
@@ -547,6 +552,8 @@ def _ssda903_pair(draw: st.DrawFn) -> tuple[list[list[object]], list[list[object
         )
         start = dob + dt.timedelta(days=draw(st.integers(0, 18 * 365)))
         for _ in range(draw(st.integers(1 if child == children[0] else 0, 3))):
+            if start > last:
+                break
             end = start + dt.timedelta(days=draw(st.integers(0, 900)))
             open_ = draw(st.integers(0, 3)) == 0
             episodes.append(
@@ -575,6 +582,17 @@ def _ssda903_pair(draw: st.DrawFn) -> tuple[list[list[object]], list[list[object
     return draw(_mutated_rows(header, ssda_cells)), draw(_mutated_rows(episodes, ssda_cells))
 
 
+# the collection year each folder name stands for (the year of its 31 March), as the reader reads it
+_YEAR_END = {
+    "2021": 2021,
+    "2021-22": 2022,
+    "2022_23": 2023,
+    "FY2023": 2023,
+    "2023-24": 2024,
+    "2024": 2024,
+}
+
+
 @st.composite
 def ssda903_folders(draw: st.DrawFn) -> tuple[Files, str]:
     """A folder of SSDA903 returns: one pair of files, or collection-year subfolders."""
@@ -597,7 +615,7 @@ def ssda903_folders(draw: st.DrawFn) -> tuple[Files, str]:
             )
         )
         for name in names:
-            header, episodes = draw(_ssda903_pair())
+            header, episodes = draw(_ssda903_pair(_YEAR_END.get(name)))
             files[f"returns/{name}/header.csv"] = _csv_bytes(header, encoding)
             files[f"returns/{name}/episodes.csv"] = _csv_bytes(episodes, encoding)
     else:
