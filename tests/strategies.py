@@ -139,9 +139,13 @@ def _xlsx_bytes(rows: list[list[object]], title: str) -> bytes:
     # saved without openpyxl's save_workbook, which stamps the time: the same rows give a file
     # of the same length, so that the choices drawn after it do not depend on the clock
     wb.properties.created = wb.properties.modified = dt.datetime(2024, 4, 1)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(wb, archive).write_data()
+    buf = io.BytesIO()  # the same bytes in every process: entries re-dated to a fixed day
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            dst.writestr(zipfile.ZipInfo(item.filename, (2024, 4, 1, 0, 0, 0)), src.read(item))
     return buf.getvalue()
 
 
