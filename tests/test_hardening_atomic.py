@@ -104,14 +104,15 @@ def _start(args: list[str], cwd: Path) -> subprocess.Popen:
 
 
 def _kill_while_writing(args: list[str], cwd: Path, timeout: float) -> Path:
-    """Start the command, SIGKILL it once its temporary output folder appears; return that folder."""
+    """Start the command, SIGKILL it once files appear in its temporary output folder; return
+    that folder."""
     proc = _start(args, cwd)
     deadline = time.monotonic() + timeout
     prefix = f".out.sctforecast-tmp-{proc.pid}-"
     try:
         while time.monotonic() < deadline and proc.poll() is None:
             found = [p for p in cwd.iterdir() if p.name.startswith(prefix)]
-            if found:
+            if found and any(found[0].iterdir()):  # the first files are being written
                 os.kill(proc.pid, signal.SIGKILL)
                 proc.wait()
                 return found[0]
@@ -124,39 +125,39 @@ def _kill_while_writing(args: list[str], cwd: Path, timeout: float) -> Path:
         proc.stderr.close()
 
 
-def _check_kill_and_rerun(cmd: list[str], cwd: Path, timeout: float) -> None:
-    first = subprocess.run(
-        [sys.executable, "-m", "sctforecast", *cmd, "--seed", "1"],
+def _run_ok(args: list[str], cwd: Path, timeout: float) -> None:
+    res = subprocess.run(
+        [sys.executable, "-m", "sctforecast", *args],
         cwd=cwd,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
         timeout=timeout,
     )
-    assert first.returncode == 0, first.stderr
+    assert res.returncode == 0, res.stderr
+
+
+def _check_kill_and_rerun(killed: list[str], cwd: Path, timeout: float) -> None:
+    """A projection writes the previous output; ``killed`` is SIGKILLed while writing over it;
+    a second projection then replaces it and removes what the killed process left."""
+    project = ["project", "default", "--draws", "200", "--out", "out"]
+    _run_ok([*project, "--seed", "1"], cwd, timeout)
     before = _tree(cwd / "out")
-    leftover = _kill_while_writing([*cmd, "--seed", "2"], cwd, timeout)
+    leftover = _kill_while_writing(killed, cwd, timeout)
     # the previous output is whole and unchanged; the half-written one is only the temporary
     assert _tree(cwd / "out") == before
-    assert leftover.exists() and leftover.name != "out"
+    assert leftover.exists() and any(leftover.iterdir())
     assert sorted(p.name for p in cwd.iterdir()) == sorted([leftover.name, "out"])
     # a rerun writes the new output and removes what the killed run left
-    again = subprocess.run(
-        [sys.executable, "-m", "sctforecast", *cmd, "--seed", "2"],
-        cwd=cwd,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert again.returncode == 0, again.stderr
+    _run_ok([*project, "--seed", "2"], cwd, timeout)
     assert sorted(p.name for p in cwd.iterdir()) == ["out"]
     after = _tree(cwd / "out")
     assert after.keys() == before.keys() and after != before
 
 
 def test_project_killed_while_writing_leaves_the_previous_output(tmp_path):
-    _check_kill_and_rerun(["project", "default", "--draws", "200", "--out", "out"], tmp_path, 120)
+    killed = ["project", "default", "--draws", "200", "--seed", "3", "--out", "out"]
+    _check_kill_and_rerun(killed, tmp_path, 120)
 
 
 @pytest.mark.slow
