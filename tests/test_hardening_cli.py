@@ -180,3 +180,64 @@ def test_whole_number_options_are_bounded_before_any_work(tmp_path, capsys, argv
     err = capsys.readouterr().err
     assert err.startswith(f"sctforecast {argv[0]}: error: {message}; give a whole number")
     assert not (tmp_path / "out").exists()
+
+
+def _screen(raw: str) -> list[str]:
+    """What a terminal shows after ``raw``: enough of VT100 for rich's live display (carriage
+    return, new line, cursor up, erase line; colours and cursor visibility ignored)."""
+    import re
+
+    lines, row, col = [""], 0, 0
+    for token in re.findall(r"\x1b\[[0-9;?]*[A-Za-z]|\r|\n|[^\x1b\r\n]", raw):
+        if token == "\r":
+            col = 0
+        elif token == "\n":
+            row, col = row + 1, 0
+        elif token.startswith("\x1b["):
+            if token.endswith("A"):
+                row = max(0, row - int(token[2:-1] or 1))
+            elif token == "\x1b[2K":
+                lines[row] = ""
+            continue
+        else:
+            line = lines[row].ljust(col)
+            lines[row] = line[:col] + token + line[col + 1 :]
+            col += 1
+        while len(lines) <= row:
+            lines.append("")
+    return [line.rstrip() for line in lines if line.strip()]
+
+
+def test_on_a_terminal_the_spinner_is_replaced_by_the_error(tmp_path):
+    import pty
+
+    bad = tmp_path / "BAD"
+    bad.mkdir()
+    (bad / "header.csv").write_text("CHILD,SEX,DOB\n1,1,01/01/2010\n")
+    (bad / "episodes.csv").write_text("CHILD,DECOM\n1,01/04/2022\n")
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sctforecast", "run", "--ssda903", "BAD", "--out", "out"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm", "COLUMNS": "150"},
+        stdout=subprocess.PIPE,
+        stderr=slave,
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the other end closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    out, _ = proc.communicate(timeout=300)
+    raw = b"".join(chunks).decode("utf-8", errors="replace")
+    assert proc.returncode == 2 and out == b""
+    assert "reading SSDA903 returns from BAD" in raw  # the spinner was drawn on the terminal
+    shown = _screen(raw)
+    assert shown[0].startswith("sctforecast run: error: BAD/episodes.csv: missing column(s)"), shown
+    assert all(line.startswith("  - ") for line in shown[1:]), shown
