@@ -395,7 +395,6 @@ _VALID: dict[str, dict[str, object]] = {
     },
     "placements": {
         "method": "growth",
-        "run_rate": "sandwell_march_2024",
         "volume_growth": 0.01,
         "volume_growth_sd": 0.03,
         "price_inflation": 0.05,
@@ -411,7 +410,6 @@ _VALID_ITEMS: dict[str, dict[str, object]] = {
         "first_year": "2025/26",
         "delivery_probability": 0.5,
         "recurring": True,
-        "applies_to": "placements",
     },
     "pressures": {
         "name": "pressure",
@@ -437,6 +435,8 @@ def _table(draw: st.DrawFn, valid: dict[str, object], broken: bool) -> dict[str,
     """Some of a table's keys: valid, or when ``broken`` each valid seven times in ten, else
     anything TOML holds (and now and then an unknown key)."""
     keys = draw(st.lists(st.sampled_from(sorted(valid)), unique=True, max_size=len(valid)))
+    if "name" in valid and "name" not in keys and draw(st.integers(0, 9)):
+        keys.append("name")  # items are merged by name: most have one
     if not broken:
         return {k: valid[k] for k in keys}
     table = {k: valid[k] if draw(st.integers(0, 9)) < 7 else draw(toml_values) for k in keys}
@@ -470,9 +470,11 @@ def scenario_files(draw: st.DrawFn) -> tuple[Files, str]:
                 )
         for arr, valid in _VALID_ITEMS.items():
             n = draw(st.integers(0, 2))
-            data[arr] = [draw(_table(valid, broken)) for _ in range(n)] or (
-                draw(st.sampled_from([[], [], [], "x", 3])) if broken else []
-            )
+            items = [draw(_table(valid, broken)) for _ in range(n)]
+            for i, item in enumerate(items):  # items are merged by name: names differ
+                if isinstance(item.get("name"), str):
+                    item["name"] += f" {i}"
+            data[arr] = items or (draw(st.sampled_from([[], [], [], "x", 3])) if broken else [])
         text = toml_text(data)
         if parent == "parent.toml":
             files["parent.toml"] = toml_text(

@@ -4,10 +4,11 @@ there is one) and says how to fix it.  One fixture per failure mode."""
 import io
 import zipfile
 
+import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from sctforecast import DataValidationError, read_ledger
+from sctforecast import DataQualityWarning, DataValidationError, read_ledger
 from sctforecast.ssda903 import read_ssda903
 
 LEDGER = "financial_year,line,kind,amount\n2023/24,CS,income,10\n2023/24,P,expenditure,4\n"
@@ -125,21 +126,20 @@ def test_several_problems_are_listed_under_the_folder(tmp_path):
 
 
 def test_an_episode_after_the_18th_birthday_names_file_row_and_fix(tmp_path):
-    folder = _returns(tmp_path, episodes=EPISODES.replace("01/04/2022", "01/04/2019"))
-    folder.joinpath("header.csv").write_text("CHILD,SEX,DOB\n1,1,01/01/2000\n")
-    folder.joinpath("episodes.csv").write_text(EPISODES.replace("01/04/2022", "02/01/2018"))
+    folder = _returns(tmp_path, episodes=EPISODES.replace("01/04/2022", "02/01/2018"))
     with pytest.raises(
         DataValidationError,
-        match=r"start \(DECOM\) on or after the child's 18th birthday: child 1 2018-01-02 "
-        r"\(.*episodes\.csv, row 2\); correct the child's DOB in the header or the episode's DECOM",
+        match=r"start on or after the child's 18th birthday: child 1 2018-01-02 "
+        r"\(returns/episodes\.csv:2\); correct DECOM or DOB",
     ):
         read_ssda903(folder)
 
 
-def test_an_episode_starting_after_its_collection_year(tmp_path):
-    """Found by fuzzing: an open episode in the 2022 return starting after 31 March 2022, the
-    child missing from 2023, was closed on 1 April 2022 (before it started) and the overlap
-    rule then raised 'end before they start' without naming any file."""
+def test_an_episode_starting_after_its_folders_year_is_not_closed_before_it_starts(tmp_path):
+    """Found by fuzzing (before the reader read collection years from the dates): an open
+    episode in folder 2022 starting after 31 March 2022, its child missing from folder 2023,
+    was closed on 1 April 2022, before it started, and the overlap rule then raised 'end
+    before they start' naming no file."""
     root = tmp_path / "returns"
     for year, child in (("2022", "1"), ("2023", "2")):
         (root / year).mkdir(parents=True)
@@ -147,9 +147,24 @@ def test_an_episode_starting_after_its_collection_year(tmp_path):
         (root / year / "episodes.csv").write_text(
             EPISODES.replace("1,01/04/2022", f"{child},01/06/2022")
         )
+    with pytest.warns(DataQualityWarning, match="absent from|missing from"):
+        data = read_ssda903(root)
+    eps = data.episodes.set_index("child")
+    assert eps.loc["1", "end"] > eps.loc["1", "start"]
+    assert pd.isna(eps.loc["2", "end"])
+
+
+def test_dates_outside_the_years_the_library_holds(tmp_path):
+    """Found by fuzzing: a return dated 1 January 1900 reached FinancialYear(1899), whose
+    error named no file."""
+    folder = _returns(
+        tmp_path,
+        header="CHILD,SEX,DOB\n1,1,01/01/1900\n",
+        episodes=EPISODES.replace("01/04/2022", "01/01/1900"),
+    )
     with pytest.raises(
         DataValidationError,
-        match=r"2022/episodes\.csv: episode\(s\) start \(DECOM\) after the end of this collection "
-        r"year \(31 March 2022\) at row\(s\) 2; move them to the next year's return",
+        match=r"returns/header\.csv, column DOB: date\(s\) outside 1 April 1900 to 31 March 2201 "
+        r"at row 2 \('01/01/1900'\); check the year",
     ):
-        read_ssda903(root)
+        read_ssda903(folder)
