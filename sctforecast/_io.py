@@ -186,8 +186,10 @@ def _read_excel(p: Path, sheet: str | None) -> pd.DataFrame:
 
 
 # --- TOML -------------------------------------------------------------------------------
-def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
+def read_toml(path: str | os.PathLike[str], *, kind: str = "TOML") -> dict[str, Any]:
     """Read a TOML file into nested dicts, within bounds.
+
+    ``kind`` names the file in messages (``"scenario"``: "no such scenario file").
 
     Raises :class:`ConfigError` naming the file when it is missing, a folder,
     larger than :data:`MAX_TOML_BYTES`, not UTF-8 text, not valid TOML (the
@@ -199,7 +201,7 @@ def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
     p = Path(path)
     try:
         if not p.exists():
-            raise ConfigError(f"{p}: no such file; check the path")
+            raise ConfigError(f"{p}: no such {kind} file; check the path")
         if p.is_dir():
             raise ConfigError(f"{p}: is a folder, expected a .toml file")
         size = p.stat().st_size

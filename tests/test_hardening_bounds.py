@@ -224,7 +224,9 @@ def test_encodings_and_paths(tmp_path):
     bom = tmp_path / "bom.toml"
     bom.write_bytes('name = "Café"\n'.encode("utf-8-sig"))
     assert read_toml(bom) == {"name": "Café"}
-    with pytest.raises(ConfigError, match="no such file"):
+    with pytest.raises(ConfigError, match="missing.toml: no such TOML file; check the path"):
         read_toml(tmp_path / "missing.toml")
+    with pytest.raises(ConfigError, match="missing.toml: no such scenario file"):
+        Scenario.from_toml(tmp_path / "missing.toml")
     with pytest.raises(ConfigError, match="is a folder"):
         read_toml(tmp_path)

@@ -108,7 +108,7 @@ name = "=evil scenario"
 description = "+description"
 
 [contract_sum]
-source = '=HYPERLINK("http://example.invalid","click")'
+amounts_source = '=HYPERLINK("http://example.invalid","click")'
 
 [overheads]
 source = "@SUM(1+1)"

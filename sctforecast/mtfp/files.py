@@ -58,7 +58,7 @@ def builtin_path(name: str) -> Path:
 
 def load_scenario_file(path: Path, seen: tuple[str, ...] = ()) -> dict[str, Any]:
     """Read a scenario file and everything it inherits, merged (markers consumed)."""
-    data = read_toml(path)
+    data = read_toml(path, kind="scenario")
     _absolute_ledger(data, path)
     parent = data.pop("inherits", None)
     if parent is None:
