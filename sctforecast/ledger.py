@@ -267,7 +267,7 @@ def _parse_amount(v: object, where: str) -> int:
     if isinstance(v, bool):
         raise DataValidationError(f"{where}: {v!r} is not an amount; enter the amount in pounds")
     if isinstance(v, int | float | np.integer | np.floating):
-        return to_pence(v, where=where)
+        return int(to_pence(v, where=where))
     raise DataValidationError(
         f"{where}: {_shown(v)} ({type(v).__name__}) is not an amount of money; "
         "enter the amount in pounds as a number"
@@ -349,8 +349,9 @@ def _validate(long: pd.DataFrame, where: str, required_lines: tuple[str, ...]) -
                 problems.append(f"{fy}: required line {req!r} is missing")
     # no gaps between years
     for a, b in zip(present, present[1:], strict=False):
-        if b - a != 1:
-            gap = ", ".join(str(a + i) for i in range(1, b - a))  # type: ignore[operator]
+        between = b.start_year - a.start_year
+        if between != 1:
+            gap = ", ".join(str(a + i) for i in range(1, between))
             problems.append(f"financial year(s) {gap} missing between {a} and {b}")
     # expenditure signed as outflows
     exp = ok[(ok["kind"] == "expenditure")].dropna(subset=["amount_pence"])

@@ -75,7 +75,9 @@ _MONEY_RE = re.compile(
 
 
 @overload
-def to_pence(value: float | int | str | Decimal | Fraction, *, where: str | None = None) -> int: ...
+def to_pence(  # type: ignore[overload-overlap]
+    value: float | int | str | Decimal | Fraction, *, where: str | None = None
+) -> int: ...
 @overload
 def to_pence(value: npt.ArrayLike, *, where: str | None = None) -> npt.NDArray[np.int64]: ...
 
@@ -164,7 +166,7 @@ def _show(value: object) -> str:
 
 
 def _check_pounds(pounds: float | Decimal | Fraction, value: object, loc: str) -> None:
-    if abs(pounds) > MAX_ABS_POUNDS:
+    if pounds > MAX_ABS_POUNDS or pounds < -MAX_ABS_POUNDS:
         raise DataValidationError(loc + _out_of_range(_show(value)))
 
 
