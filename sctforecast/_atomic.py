@@ -108,10 +108,21 @@ def _prepare(target: str | os.PathLike[str], *, folder: bool) -> Path:
     return final
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _make_temp(final: Path, *, folder: bool) -> Path:
+    """A private temporary sibling, given the permissions an ordinary file or
+    folder would get (mkdtemp/mkstemp make them owner-only, which would leave
+    the output unreadable to colleagues sharing the folder)."""
     try:
         if folder:
-            return Path(tempfile.mkdtemp(prefix=_prefix(final), dir=final.parent))
+            path = Path(tempfile.mkdtemp(prefix=_prefix(final), dir=final.parent))
+            path.chmod(0o777 & ~_umask())
+            return path
         fd, name = tempfile.mkstemp(prefix=_prefix(final), dir=final.parent)
     except OSError as err:
         raise ConfigError(
@@ -119,6 +130,7 @@ def _make_temp(final: Path, *, folder: bool) -> Path:
             "choose an output path you may write to"
         ) from err
     os.close(fd)
+    Path(name).chmod(0o666 & ~_umask())
     return Path(name)
 
 

@@ -163,3 +163,22 @@ def test_project_killed_while_writing_leaves_the_previous_output(tmp_path):
 @pytest.mark.slow
 def test_run_killed_while_writing_leaves_the_previous_output(tmp_path):
     _check_kill_and_rerun(["run", "--draws", "100", "--out", "out"], tmp_path, 600)
+
+
+def test_outputs_get_ordinary_permissions_not_owner_only(tmp_path):
+    """A written folder and file are readable by others as the umask allows
+    (temporary siblings start owner-only)."""
+    import os
+
+    from sctforecast._io import atomic_directory, atomic_file
+
+    old = os.umask(0o022)
+    try:
+        with atomic_directory(tmp_path / "out") as d:
+            (d / "a.csv").write_text("x\n")
+        with atomic_file(tmp_path / "b.csv") as f:
+            f.write_text("y\n")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "b.csv").stat().st_mode & 0o777 == 0o644
