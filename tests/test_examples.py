@@ -23,7 +23,7 @@ EXAMPLES = {
     ],
     "reconcile_a_ledger.py": ["sheet 'Outturn'", "84,678,267", "1 of 6 checks do not reconcile"],
     "run_for_your_authority.py": [
-        "<AuthorityProfile \"Northfield Children's Services\" 2023/24",
+        '<AuthorityProfile "Northfield Children\'s Services" 2023/24',
         "MTFP answers:\n- 2024/25: to break even the Contract Sum would need to be £",
         "With the stated Contract Sum (33,400,000",
         "all 3 checks reconcile",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sctforecast._io import atomic_directory, atomic_file
+from sctforecast._io import atomic_directory, atomic_file, write_csv
 from sctforecast.constants import MONTH_DIM, TYPE_DIM
 from sctforecast.periods import FinancialYear
 from sctforecast.reporting.charts import category_chart, fan_chart, save_figure, waterfall
@@ -77,8 +77,7 @@ def write_run(result: RunResult, out: str | os.PathLike[str]) -> Path:
 def write_csvs(tables: dict[str, pd.DataFrame], folder: Path) -> None:
     """One CSV per table of :data:`CSV_FILES` (money in pence where a column says so)."""
     for name, key in CSV_FILES.items():
-        frame = tables[key]
-        frame.to_csv(folder / name, index=key == "summary")
+        write_csv(tables[key], folder / name, index=key == "summary")
 
 
 # --- charts --------------------------------------------------------------------------------------
