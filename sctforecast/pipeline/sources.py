@@ -125,12 +125,15 @@ class PublishedCounts:
     def diagnostics(self, model: DemandModel) -> str:
         fitted: CareFlowModel = model.model if isinstance(model, _SplitByMix) else model  # type: ignore[assignment]
         text = fitted.diagnostics.text if fitted.diagnostics is not None else "no diagnostics"
-        gap = fitted.gap_summary(ci_prob=DEFAULT_CI_PROB).set_index("quantity")
-        mean = gap.loc["gap per period (mean)"]
+        gap = fitted.gap_summary(ci_prob=DEFAULT_CI_PROB)
+        mean = gap[gap["quantity"].str.contains("mean")]
+        if mean.empty:
+            return text
+        row = mean.iloc[0]
         return (
-            f"{text} Published stocks and flows are counted differently: the stock is "
-            f"{mean['mean']:+.1f} children a period away from the flow-implied stock on average "
-            f"({DEFAULT_CI_PROB:.0%} interval {mean['lower']:+.1f} to {mean['upper']:+.1f}), "
+            f"{text} Published stocks and flows are counted differently: the published stock "
+            f"is {row['mean']:+.1f} children from the flow-implied stock on average "
+            f"({DEFAULT_CI_PROB:.0%} interval {row['lower']:+.1f} to {row['upper']:+.1f}), "
             "estimated rather than forced to zero."
         )
 
