@@ -6,8 +6,8 @@ import pytest
 from scipy import special as sp
 
 from sctforecast.demand.flows import AGE_BINS, BAND_OF_BIN, age_bin
+from sctforecast.demand.levels import filter_levels
 from sctforecast.demand.placement_sim import simulate_placements
-from sctforecast.demand.rates import filter_levels
 from sctforecast.demand.special import (
     digamma,
     gammaln,
@@ -57,12 +57,13 @@ def test_filter_without_drift_is_the_conjugate_posterior():
     rng = np.random.default_rng(0)
     expected = np.full((60, 1), 10.0)
     counts = rng.poisson(12.0, size=(60, 1)).astype(float)
-    mean, var, loglik, path = filter_levels(counts, expected, np.array([0.0]), np.array([0.0]))
+    out = filter_levels(counts, expected, np.array([0.0]), np.array([0.0]))
     # log level ~ log of Gamma(a0 + sum y, b0 + sum e) with a0, b0 from the prior
     a = counts.sum() + 1.0 / 1.0  # prior variance 1: roughly one pseudo-count
-    assert abs(np.exp(mean[0, 0]) - counts.sum() / expected.sum()) < 0.02
-    assert abs(var[0, 0] - sp.polygamma(1, a)) / var[0, 0] < 0.05
-    assert path.shape == (60, 1, 1) and np.isfinite(loglik).all()
+    assert abs(np.exp(out["level"][0, 0]) - counts.sum() / expected.sum()) < 0.02
+    assert abs(out["var_level"][0, 0] - sp.polygamma(1, a)) / out["var_level"][0, 0] < 0.05
+    assert out["path"].shape == (60, 1, 1) and np.isfinite(out["loglik"]).all()
+    assert (out["slope"] == 0).all()
 
 
 def test_filter_weighs_drift_by_the_data():
@@ -73,18 +74,40 @@ def test_filter_weighs_drift_by_the_data():
     jump = rng.poisson(np.r_[np.full(36, 14.0), np.full(36, 28.0)])[:, None].astype(float)
     grid = np.array([0.005, 0.1]) ** 2
     v = np.zeros(2)
-    _, _, ll_steady, _ = filter_levels(steady, expected, grid, v)
-    _, _, ll_jump, _ = filter_levels(jump, expected, grid, v)
+    ll_steady = filter_levels(steady, expected, grid, v)["loglik"]
+    ll_jump = filter_levels(jump, expected, grid, v)["loglik"]
     assert ll_steady[0, 0] > ll_steady[1, 0]
     assert ll_jump[1, 0] > ll_jump[0, 0] + 5
+
+
+def test_filter_finds_a_trend_when_there_is_one():
+    """Counts growing 15% a year: the grid point with a slope predicts them
+    better and its filtered slope is near the truth; flat counts do not
+    need one."""
+    rng = np.random.default_rng(2)
+    months = 96
+    expected = np.full((months, 1), 20.0)
+    growing = rng.poisson(20.0 * np.exp(0.15 * np.arange(months) / 12))[:, None].astype(float)
+    flat = rng.poisson(20.0, size=(months, 1)).astype(float)
+    grid = dict(drift_var=np.full(2, 0.01**2), month_var=np.zeros(2))
+    slope = dict(slope_var=np.array([0.0, 0.01**2]), slope_walk_var=np.array([0.0, 0.0005**2]))
+    g = filter_levels(growing, expected, **grid, **slope)
+    f = filter_levels(flat, expected, **grid, **slope)
+    assert g["loglik"][1, 0] > g["loglik"][0, 0] + 2
+    assert f["loglik"][0, 0] > f["loglik"][1, 0]
+    assert abs(g["slope"][1, 0] - 0.15 / 12) < 0.004
+    # the smoothed path lies closer to the truth than the filtered one
+    truth = np.log(np.exp(0.15 * np.arange(months) / 12))
+    err = lambda p: np.abs(p[:, 1, 0] - truth)[12:].mean()  # noqa: E731
+    assert err(g["smooth"]) < err(g["path"])
 
 
 def test_filter_skips_months_without_exposure():
     counts = np.array([[3.0], [0.0], [4.0]])
     expected = np.array([[3.0], [0.0], [3.0]])
-    m, C, ll, path = filter_levels(counts, expected, np.array([0.01]), np.array([0.0]))
-    assert path[1, 0, 0] == pytest.approx(path[0, 0, 0] - 0.005)
-    assert np.isfinite(ll).all()
+    out = filter_levels(counts, expected, np.array([0.01]), np.array([0.0]))
+    assert out["path"][1, 0, 0] == pytest.approx(out["path"][0, 0, 0] - 0.005)
+    assert np.isfinite(out["loglik"]).all()
 
 
 def kernel_inputs(n=50, months=24, T=3, seed=0):

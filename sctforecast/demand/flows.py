@@ -5,7 +5,9 @@ here, month by month, over the window the returns observe:
 
 * entries into care by age band and the placement type entered;
 * exits from care before 18 by age band and placement type (ageing out at 18
-  is counted apart: it is certain and is simulated from age);
+  is counted apart: it is certain and is simulated from age; so are the
+  reader's year-end closures of children missing from the next return, which
+  all fall on 1 April);
 * moves between placement types by age band, from type and to type;
 * exposure: child-months in care by age band and placement type.
 
@@ -51,6 +53,8 @@ BAND_OF_BIN = np.clip(
 CATEGORY_INDEX = np.array([CATEGORIES.index(CATEGORY_OF[t]) for t in PLACEMENT_TYPES])
 _DAYS_PER_YEAR = 365.25
 _AGE18_YEARS = 17.995  # the rule of ``ssda903.derive.care_events`` for ageing out
+#: REC the reader writes when it closes an episode missing from the next return.
+LOST = "LOST"
 
 
 def age_bin(age_years: np.ndarray) -> np.ndarray:
@@ -72,7 +76,9 @@ def _type_codes(types: pd.Series) -> np.ndarray:
 def episode_events(data: SSDA903Data) -> pd.DataFrame:
     """Entries, moves between placement types and exits: the same table as
     :func:`sctforecast.ssda903.care_events` (child, date, event, from_type,
-    to_type, age), computed without a loop over episodes."""
+    to_type, age), computed without a loop over episodes, with one more
+    column: ``year_end_closure``, exits that are the reader's rule 4 (a child
+    open at a year end and missing from the next return, closed on 1 April)."""
     e = data.episodes.sort_values(["child", "start"], kind="stable")
     child = e["child"].to_numpy()
     start, end = e["start"].to_numpy(), e["end"].to_numpy()
@@ -90,13 +96,16 @@ def episode_events(data: SSDA903Data) -> pd.DataFrame:
     leave = ~np.isnat(end) & ~cont
     age_start = (start - dob) / np.timedelta64(1, "D") / _DAYS_PER_YEAR
     age_end = (end - dob) / np.timedelta64(1, "D") / _DAYS_PER_YEAR
-    aged = (e["rec"].to_numpy() == "AGE18") | (age_end >= _AGE18_YEARS)
+    rec = e["rec"].astype(str).to_numpy()
+    aged = (rec == "AGE18") | (age_end >= _AGE18_YEARS)
+    lost = rec == LOST
+    never = np.zeros(n, dtype=bool)
     parts = []
-    for mask, kind, date, frm, to, age in (
-        (new, "entry", start, None, ptype, age_start),
-        (move, "move", start, prev_type, ptype, age_start),
-        (leave & ~aged, "exit", end, ptype, None, age_end),
-        (leave & aged, "aged_out", end, ptype, None, age_end),
+    for mask, kind, date, frm, to, age, closed in (
+        (new, "entry", start, None, ptype, age_start, never),
+        (move, "move", start, prev_type, ptype, age_start, never),
+        (leave & ~aged, "exit", end, ptype, None, age_end, lost),
+        (leave & aged, "aged_out", end, ptype, None, age_end, never),
     ):
         k = int(mask.sum())
         parts.append(
@@ -108,6 +117,7 @@ def episode_events(data: SSDA903Data) -> pd.DataFrame:
                     "from_type": frm[mask] if frm is not None else np.full(k, None, dtype=object),
                     "to_type": to[mask] if to is not None else np.full(k, None, dtype=object),
                     "age": age[mask],
+                    "year_end_closure": closed[mask],
                 }
             )
         )
@@ -147,10 +157,13 @@ class FlowCounts:
     entries: np.ndarray  # (M, B, T)
     exits: np.ndarray  # (M, B, T) leaving care before 18
     aged_out: np.ndarray  # (M, B, T)
+    closed: np.ndarray  # (M, B, T) closed at a year end as missing from the next return
     moves: np.ndarray  # (M, B, T, T)
     exposure: np.ndarray  # (M, B, T) child-months
     entry_age: np.ndarray  # (B, AGE_BINS)
     start_state: np.ndarray  # (AGE_BINS, T)
+    stock: np.ndarray  # (M + 1, T) children in care at the end of the month before
+    # the window and of each month in it
 
     def last(self, months: int) -> FlowCounts:
         """The same counts over the last ``months`` months only."""
@@ -160,10 +173,12 @@ class FlowCounts:
             self.entries[k],
             self.exits[k],
             self.aged_out[k],
+            self.closed[k],
             self.moves[k],
             self.exposure[k],
             self.entry_age,
             self.start_state,
+            self.stock[k],
         )
 
 
@@ -184,8 +199,10 @@ def flow_counts(data: SSDA903Data, start: pd.Timestamp, end: pd.Timestamp) -> Fl
     frm = _type_codes(ev["from_type"])
     to = _type_codes(ev["to_type"])
     kind = ev["event"].to_numpy()
-    counts = {k: np.zeros((M, NB, NT)) for k in ("entry", "exit", "aged_out")}
-    for k, types in (("entry", to), ("exit", frm), ("aged_out", frm)):
+    closure = ev["year_end_closure"].to_numpy(dtype=bool)
+    kind = np.where(closure, "closed", kind)
+    counts = {k: np.zeros((M, NB, NT)) for k in ("entry", "exit", "aged_out", "closed")}
+    for k, types in (("entry", to), ("exit", frm), ("aged_out", frm), ("closed", frm)):
         s = kind == k
         np.add.at(counts[k], (m[s], band[s], types[s]), 1.0)
     moves = np.zeros((M, NB, NT, NT))
@@ -199,10 +216,12 @@ def flow_counts(data: SSDA903Data, start: pd.Timestamp, end: pd.Timestamp) -> Fl
         entries=counts["entry"],
         exits=counts["exit"],
         aged_out=counts["aged_out"],
+        closed=counts["closed"],
         moves=moves,
         exposure=_exposure(data, start, end, months),
         entry_age=entry_age,
         start_state=_state(data, end - pd.Timedelta(days=1)),
+        stock=month_end_children(data, pd.period_range(months[0] - 1, months[-1], freq="M")),
     )
 
 

@@ -197,6 +197,8 @@ class PlacementFlowModel:
             pair_from=pos[post.pair_from],
             pair_to=pos[post.pair_to],
             entry_age=post.entry_age,
+            closure=par["closure"],
+            closure_months=(labels.month == 4),
         )
         by_type = {}
         for k in ("children", "placement_days"):

@@ -7,6 +7,8 @@ placement types, ``P`` moves (pairs of types) the data have shown.
 
 Each month, in this order:
 
+0. on 1 April, year-end closures: the reader closes children left out of
+   the next return (its rule 4); each child goes with the chance learnt;
 1. ageing: the 16- and 17-year-olds move up a month, and those in the last
    month of 17 turn 18 and leave care; of each single year 0-15 a twelfth
    moves up a year (age 15 into the first month of 16), rounded up or down at
@@ -46,6 +48,17 @@ def _age(rng: np.random.Generator, state: np.ndarray) -> tuple[np.ndarray, np.nd
     new[:, 16] = up[:, 15]
     new[:, 17:] = state[:, 16:-1]
     return new, state[:, -1].sum(axis=1)
+
+
+def _close(rng: np.random.Generator, state: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Year-end closures in place: each child with chance ``p`` (n,); returns
+    the closures by draw."""
+    n = state.shape[0]
+    flat = state.reshape(n, -1)
+    d, c = np.nonzero(flat)
+    k = rng.binomial(flat[d, c], p[d])
+    flat[d, c] -= k.astype(flat.dtype)
+    return np.bincount(d, weights=k, minlength=n)
 
 
 def _events(
@@ -126,6 +139,8 @@ def simulate_placements(
     pair_from: np.ndarray,
     pair_to: np.ndarray,
     entry_age: np.ndarray,
+    closure: np.ndarray | None = None,
+    closure_months: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Simulate ``len(days_in_month)`` months for ``n`` draws.
 
@@ -149,6 +164,11 @@ def simulate_placements(
     closing = np.einsum("nat->nt", state)
     for m in range(months):
         opening = closing
+        closed = (
+            _close(rng, state, closure)
+            if closure is not None and closure_months is not None and closure_months[m]
+            else 0.0
+        )
         state, aged = _age(rng, state)
         left = _events(
             rng,
@@ -163,6 +183,6 @@ def simulate_placements(
         children[:, m] = closing
         pdays[:, m] = (opening + closing) / 2.0 * days_in_month[m]
         out["entries"][:, m] = came
-        out["exits"][:, m] = left + aged
+        out["exits"][:, m] = left + aged + closed
         out["aged_out"][:, m] = aged
     return {"children": children, "placement_days": pdays, **out}
