@@ -11,6 +11,7 @@ import pytest
 import xarray as xr
 
 from sctforecast import ConfigError, DataValidationError, NotFittedError
+from sctforecast.datasets import load_outturn, sandwell_profile
 from sctforecast.demand import DemandForecast, DemandModel, PlacementFlowModel
 from sctforecast.demand.flows import (
     AGE_BINS,
@@ -203,7 +204,9 @@ def test_simulation_conserves_children_and_follows_the_protocol(generated):
     assert (ds["placement_days"].values >= 0).all()
     demand = m.demand("2024/25", 5)
     assert isinstance(demand, DemandForecast)
-    p = project(None, Scenario.builtin(), demand=demand, random_seed=2)
+    p = project(
+        load_outturn(), Scenario.builtin(), profile=sandwell_profile(), demand=demand, random_seed=2
+    )
     assert p.n_draws == 200
     later = m.demand("2025/26", 3)
     assert later.placement_days_draws(FinancialYear(2025), 3).sizes["month"] == 36

@@ -5,12 +5,15 @@ See :func:`backtest_placement`; re-exported by :mod:`sctforecast.demand.backtest
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from sctforecast._io import atomic_directory
 from sctforecast.constants import DEFAULT_CI_PROB, interval_bounds
 from sctforecast.demand.baselines import deterministic_forecast, flat_forecast
 from sctforecast.demand.flows import CATEGORY_INDEX, month_end_children
@@ -156,6 +159,22 @@ class PlacementBacktest:
         ax.legend(frameon=False, fontsize=8)
         ax.grid(alpha=0.3)
         return ax
+
+    def write(self, out: str | os.PathLike[str]) -> Path:
+        """Write ``backtest.csv`` (every row), ``summary.csv`` and
+        ``backtest.png`` to the folder ``out``, atomically."""
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        with atomic_directory(out) as tmp:
+            self.table.to_csv(tmp / "backtest.csv", index=False)
+            self.summary.to_csv(tmp / "summary.csv", index=False)
+            fig = self.figure()
+            fig.savefig(tmp / "backtest.png", format="png", dpi=100)
+            plt.close(fig)
+        return Path(out).resolve()
 
     def figure(self) -> Any:
         """One panel per group and one of the errors: for a PNG."""

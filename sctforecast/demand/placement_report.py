@@ -8,18 +8,41 @@ adding up bounds.  Numpy on the draws, no xarray reductions.
 from __future__ import annotations
 
 import os
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from sctforecast._io import atomic_directory
 from sctforecast.constants import DEFAULT_CI_PROB, INNER_CI_PROB, interval_bounds
 from sctforecast.demand.flows import CATEGORY_INDEX, month_end_children
 from sctforecast.placements import CATEGORIES, PLACEMENT_TYPES
 from sctforecast.ssda903.reader import SSDA903Data
 
-__all__ = ["SUMMARY_COLUMNS", "by_category", "forecast_tables", "history", "plot_forecast"]
+if TYPE_CHECKING:  # pragma: no cover
+    from sctforecast.demand.placement import PlacementFlowModel
+
+__all__ = [
+    "FORECAST_FILES",
+    "SUMMARY_COLUMNS",
+    "by_category",
+    "forecast_tables",
+    "history",
+    "plot_forecast",
+    "save_fan_chart",
+    "write_forecast",
+]
+
+#: The files ``write_forecast`` writes.
+FORECAST_FILES = (
+    "children_by_placement_type.csv",
+    "children_by_category.csv",
+    "rates.csv",
+    "data_quality.csv",
+    "forecast.png",
+)
 
 SUMMARY_COLUMNS = ("month", "group", "mean", "median", "lower", "upper", "ci_prob")
 GROUPS = (*CATEGORIES, "total")
@@ -128,3 +151,25 @@ def save_fan_chart(
     fig.tight_layout()
     fig.savefig(path, format="png", dpi=100)
     plt.close(fig)
+
+
+def write_forecast(
+    out: str | os.PathLike[str],
+    model: PlacementFlowModel,
+    data: SSDA903Data,
+    ds: xr.Dataset,
+    *,
+    ci_prob: float = DEFAULT_CI_PROB,
+) -> tuple[Path, pd.DataFrame]:
+    """Write a forecast folder atomically (``FORECAST_FILES``): month-end
+    children by placement type and by category (mean, median, interval from
+    the draws), the fitted rates at the origin, the reader's data-quality
+    summary and a fan chart.  Returns the folder and the category table."""
+    by_type, by_cat = forecast_tables(ds, ci_prob=ci_prob)
+    with atomic_directory(out) as tmp:
+        by_type.to_csv(tmp / FORECAST_FILES[0], index=False)
+        by_cat.to_csv(tmp / FORECAST_FILES[1], index=False)
+        model.rates(ci_prob=ci_prob).to_csv(tmp / FORECAST_FILES[2], index=False)
+        data.quality_summary().to_csv(tmp / FORECAST_FILES[3], index=False)
+        save_fan_chart(ds, tmp / FORECAST_FILES[4], actual=history(data))
+    return Path(out).resolve(), by_cat
