@@ -12,8 +12,10 @@ with the library's reader, each different in every kind of mess:
   episodes, folders named by the year's start, end or range;
 * beyond the generator, what real returns also do: sibling groups who enter
   and leave together (copies of a child, younger, with the same episodes),
-  a drift of the placement mix towards children's homes, fewer entries in
-  August and December, and authorities from about 250 to 1,300 children.
+  a drift of the placement mix towards children's homes, a surge of
+  unaccompanied asylum-seeking 16- and 17-year-olds into supported
+  accommodation (a shock to one category only), fewer entries in August and
+  December, and authorities from about 250 to 1,300 children.
 
 For each return, origins at the last 3 31 Marches (every other return: every
 6 months, 4 origins) that leave 12 months of actuals; the returns are cut
@@ -24,7 +26,8 @@ total are compared with the model, a flat forecast and the deterministic
 MAPE of the mean forecast, and coverage of the model's 90% interval, computed
 from the draws of each category.
 
-Run: ``python benchmarks/backtest.py [N_RETURNS]`` (default 24).  Add
+Run: ``python benchmarks/backtest.py [N_RETURNS] [--seed=S]`` (default 24
+returns, seed 0; another seed draws another set of returns).  Add
 ``--aggregate`` to also run the aggregate model's backtest on the published
 Sandwell series.
 """
@@ -46,9 +49,10 @@ from _table import print_table  # noqa: E402
 BAR = {"coverage": (0.85, 0.95)}
 
 
-def specs(n: int = 24) -> list[dict]:
-    """The returns of the study: every kind of mess, varied across returns."""
-    rng = np.random.default_rng(2026)
+def specs(n: int = 24, seed: int = 0) -> list[dict]:
+    """The returns of the study: every kind of mess, varied across returns.
+    ``seed`` draws another set of returns (sizes, rates, the simulation)."""
+    rng = np.random.default_rng(2026 + seed)
     patterns = [
         {"entry_trend": 0.0, "exit_trend": 0.0},  # steady
         {"entry_trend": -0.15, "exit_trend": 0.05},  # shrinking
@@ -64,6 +68,7 @@ def specs(n: int = 24) -> list[dict]:
         years = int(rng.integers(7, 10))
         spec = {
             "return": k,
+            "seed": seed + k,
             "years": years,
             "initial_children": int(rng.choice([250, 450, 700, 950, 1300])),
             "scale": float(rng.uniform(0.6, 1.5)),
@@ -78,6 +83,8 @@ def specs(n: int = 24) -> list[dict]:
             "siblings": [0.0, 0.15, 0.3][(k // 4) % 3],
             "residential_drift": [0.0, 0.0, 0.25][(k // 5) % 3],
             "seasonal": k % 5 == 2,
+            "uasc_surge": [0.0, 0.0, 0.0, 1.0][(k + 1) % 4] * float(rng.uniform(0.5, 1.0)),
+            "surge_back": float(rng.uniform(1.0, 3.0)),
             "every": 12 if k % 2 == 0 else 6,
         }
         spec.update(patterns[k % len(patterns)])
@@ -94,13 +101,17 @@ def _dates(col: pd.Series) -> pd.Series:
 
 
 def add_siblings(header, episodes, share, rng):
-    """A ``share`` of children who enter during the window get one or two
-    younger siblings with the same episodes (entering and leaving together)."""
+    """A ``share`` of children who enter during the window and are only ever
+    fostered or placed at home get one or two younger siblings with the same
+    episodes (entering and leaving together; sibling groups are rarely placed
+    in children's homes or supported accommodation)."""
     if share <= 0:
         return header, episodes
     start = _dates(episodes["DECOM"])
     window = pd.Timestamp(episodes.attrs.get("window_start", "2016-04-01"))
-    entrants = episodes.loc[(episodes["RNE"] == "S") & (start >= window), "CHILD"].unique()
+    apart = set(episodes.loc[episodes["PLACE"].str[0].isin(["K", "H"]), "CHILD"])
+    new = (episodes["RNE"] == "S") & (start >= window) & ~episodes["CHILD"].isin(apart)
+    entrants = episodes.loc[new, "CHILD"].unique()
     chosen = entrants[rng.random(len(entrants)) < share]
     dob = _dates(header.set_index("CHILD")["DOB"])
     new_h, new_e = [header], [episodes]
@@ -137,6 +148,30 @@ def drift_to_homes(episodes, share, rng):
     return out
 
 
+def uasc_surge(header, episodes, share, years_back, rng):
+    """From ``years_back`` years before the end, each 16- or 17-year-old
+    entering care brings, with chance ``share``, an unaccompanied asylum-seeking
+    child of the same age into supported accommodation, staying as long."""
+    if share <= 0:
+        return header, episodes
+    start = _dates(episodes["DECOM"])
+    last = max(start.max(), _dates(episodes["DEC"]).max())
+    when = last - pd.DateOffset(months=int(12 * years_back))
+    dob = _dates(header.set_index("CHILD")["DOB"])
+    age = (start - dob.reindex(episodes["CHILD"]).to_numpy()).dt.days / 365.25
+    first = episodes["RNE"].eq("S") & (start >= when) & (age >= 16)
+    chosen = set(episodes.loc[first, "CHILD"][rng.random(int(first.sum())) < share])
+    eps = episodes[episodes["CHILD"].isin(chosen)].copy()
+    eps["CHILD"] = eps["CHILD"] + "U"
+    eps[["PLACE", "PLACE_PROVIDER"]] = ["H5", "PR4"]
+    hdr = header[header["CHILD"].isin(chosen)].copy()
+    hdr["CHILD"] = hdr["CHILD"] + "U"
+    hdr["UASC"] = 1
+    out = pd.concat([episodes, eps], ignore_index=True)
+    out.attrs = episodes.attrs
+    return pd.concat([header, hdr], ignore_index=True), out
+
+
 def seasonal(header, episodes, rng):
     """A quarter of the children first entering in August or December never enter."""
     start = _dates(episodes["DECOM"])
@@ -151,12 +186,12 @@ def seasonal(header, episodes, rng):
 def make_returns(spec: dict, folder: Path):
     from sctforecast.ssda903 import default_truth, read_ssda903, synthetic_ssda903, write_ssda903
 
-    rng = np.random.default_rng(100 + spec["return"])
+    rng = np.random.default_rng(100 + spec["seed"])
     header, episodes, _ = synthetic_ssda903(
         years=spec["years"],
         initial_children=spec["initial_children"],
         truth=default_truth(scale=spec["scale"]),
-        random_seed=spec["return"],
+        random_seed=spec["seed"],
         entry_trend=spec["entry_trend"],
         exit_trend=spec["exit_trend"],
         rate_shift=spec["rate_shift"],
@@ -165,6 +200,7 @@ def make_returns(spec: dict, folder: Path):
     )
     header, episodes = add_siblings(header, episodes, spec["siblings"], rng)
     episodes = drift_to_homes(episodes, spec["residential_drift"], rng)
+    header, episodes = uasc_surge(header, episodes, spec["uasc_surge"], spec["surge_back"], rng)
     if spec["seasonal"]:
         header, episodes = seasonal(header, episodes, rng)
     write_ssda903(
@@ -175,20 +211,20 @@ def make_returns(spec: dict, folder: Path):
         folder_names=spec["folder_names"],
         missing_open=spec["missing_open"],
         overlaps=spec["overlaps"],
-        random_seed=spec["return"],
+        random_seed=spec["seed"],
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return read_ssda903(folder)
 
 
-def run(n: int = 24, *, draws: int = 1000, verbose: bool = True):
+def run(n: int = 24, *, seed: int = 0, draws: int = 1000, verbose: bool = True):
     from sctforecast.demand.backtest import METHODS, backtest_placement
     from sctforecast.demand.placement import PlacementFlowModel
 
     tables, per_return = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        for spec in specs(n):
+        for spec in specs(n, seed):
             t0 = time.perf_counter()
             data = make_returns(spec, Path(tmp) / f"r{spec['return']}")
             bt = backtest_placement(
@@ -197,7 +233,7 @@ def run(n: int = 24, *, draws: int = 1000, verbose: bool = True):
                 every=spec["every"],
                 horizon=12,
                 model=PlacementFlowModel(n_draws=draws),
-                random_seed=spec["return"],
+                random_seed=spec["seed"],
             )
             t = bt.table.assign(**{"return": spec["return"]})
             tables.append(t)
@@ -260,11 +296,12 @@ def aggregate_study() -> None:
 def main(argv: list[str]) -> None:
     warnings.simplefilter("ignore")
     n = int(next((a for a in argv if a.isdigit()), 24))
+    seed = int(next((a.split("=")[1] for a in argv if a.startswith("--seed=")), 0))
     t0 = time.perf_counter()
-    table, per_return = run(n)
+    table, per_return = run(n, seed=seed)
     print_table(f"Per return: total children in care ({n} returns)", per_return.to_dict("records"))
     print_table(
-        f"Placement model, {n} messy returns, 12 months ahead from each origin "
+        f"Placement model, {n} messy returns (seed {seed}), 12 months ahead from each origin "
         f"({time.perf_counter() - t0:.0f} s)",
         score(table).to_dict("records"),
     )

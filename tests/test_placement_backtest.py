@@ -156,6 +156,15 @@ def test_backtest_on_returns(data):
     s = bt.summary
     assert set(s["group"]) == set(GROUPS) and (s["mape"] >= 0).all()
     assert "total: model MAPE" in bt.text and "origin(s)" in bt.text
+    # a narrower interval is narrower, from the same draws
+    half = backtest_placement(
+        data, origins=2, horizon=12, model=PlacementFlowModel(n_draws=300), ci_prob=0.5
+    ).table
+    m50 = half[half["method"] == "model"]
+    assert (
+        (m50["upper"] - m50["lower"]).to_numpy() <= (model["upper"] - model["lower"]).to_numpy()
+    ).all()
+    np.testing.assert_array_equal(m50["forecast"], model["forecast"])
     # a different model setting changes the scores
     fixed = backtest_placement(
         data,

@@ -52,6 +52,7 @@ def test_forecast_options_change_the_output(returns, tmp_path):
     assert base["month"].nunique() == 6
     assert not base.equals(run("--months", "6", "--seed", "3"))
     assert base.equals(run("--months", "6", "--seed", "0"))
+    assert not base.equals(run("--months", "6", "--draws", "60"))
 
 
 def test_forecast_replaces_its_output_folder_whole(returns, tmp_path):
@@ -118,6 +119,19 @@ def test_backtest_prints_and_writes_the_scores(returns, tmp_path, capsys):
     summary = pd.read_csv(out / "summary.csv")
     assert set(summary["group"]) == set(GROUPS) and set(summary["method"]) == set(METHODS)
     assert (out / "backtest.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_backtest_seed_and_draws_change_the_output(returns, tmp_path):
+    def run(*extra):
+        out = tmp_path / ("b" + "-".join(extra))
+        argv = ["backtest", str(returns), "--origins", "1", "--draws", "80", "--out", str(out)]
+        assert main([*argv, *extra]) == 0
+        return pd.read_csv(out / "backtest.csv")
+
+    base = run()
+    assert not base.equals(run("--seed", "5"))
+    assert not base.equals(run("--draws", "40"))
+    assert run("--months", "6")["h"].max() == 6
 
 
 def test_backtest_says_when_fewer_origins_fit(returns, tmp_path, capsys):

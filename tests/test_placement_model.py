@@ -184,7 +184,14 @@ def test_options_change_the_output_or_are_refused(long_history):
 
 def test_learnt_drift_is_small_when_rates_are_steady(long_history):
     lev = PlacementFlowModel().fit(long_history).posterior.exits
-    assert lev.common.expected_drift < 0.03 and lev.deviations.expected_drift < 0.03
+    seen = [lev.groups.index(g) for g in ("foster", "residential")]
+    assert lev.common.expected_drift[0] < 0.03
+    assert (lev.deviations.expected_drift[seen] < 0.03).all()
+    # a category never seen takes the prior its flow's categories share
+    other = lev.groups.index("other")
+    w = lev.deviations.weight
+    assert not np.allclose(w[:, other], 1 / len(lev.deviations.drift))
+    assert (w[:, other] * lev.deviations.drift).sum() < 0.03
 
 
 # --- 3. simulation and the DemandModel protocol -------------------------------------------

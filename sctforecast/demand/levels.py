@@ -21,7 +21,10 @@ with the month's count, and matched back.  The common level is filtered on
 the flow's total; each group's deviation on its own counts, given the common
 level.  ``W``, ``V`` and whether there is a trend are not guessed: a grid of
 values is weighted by the one-step-ahead predictive likelihood of every month
-(the marginal likelihood of each grid point).
+(the marginal likelihood of each grid point), for each series on its own data,
+the categories of a flow sharing a prior learnt from all of them (empirical
+Bayes): a category whose entries jumped gets a larger drift than the steady
+ones, and one with few children borrows its volatility from the others.
 
 Forecast draws pick a grid point by its weight, draw the state at the origin
 and carry the same random walks forward, so intervals widen with the horizon
@@ -168,7 +171,7 @@ class LevelPosterior:
     drift: np.ndarray  # (J,) sd a month of the log level's random walk
     month_sd: np.ndarray  # (J,) sd of the log month effect
     trend: np.ndarray  # (J,) bool: the grid point has a damped trend
-    weight: np.ndarray  # (J,) posterior probability of each grid point
+    weight: np.ndarray  # (J, G) posterior probability of each grid point, per group
     state: dict[str, np.ndarray]  # level, slope, var_level, var_slope, cov: (J, G)
     path: np.ndarray  # (M, G) filtered log level, averaged over the grid
     smooth: np.ndarray  # (M, G) smoothed log level, averaged over the grid
@@ -179,8 +182,8 @@ class LevelPosterior:
     ) -> np.ndarray:
         """Future log levels (with month effects), (n, months, G)."""
         G = len(self.groups)
-        j = rng.choice(len(self.weight), size=n, p=self.weight)
-        s = {k: v[j] for k, v in self.state.items()}
+        j, g = self._pick(rng, n)
+        s = {k: v[j, g] for k, v in self.state.items()}
         z0, z1 = rng.standard_normal((2, n, G))
         sd0 = np.sqrt(np.maximum(s["var_level"], 0.0))
         level = s["level"] + sd0 * z0
@@ -188,40 +191,51 @@ class LevelPosterior:
         beta = np.divide(s["cov"], s["var_level"], out=np.zeros_like(s["cov"]), where=sd0 > 0)
         cond = np.maximum(s["var_slope"] - beta * s["cov"], 0.0)
         slope = s["slope"] + beta * (level - s["level"]) + np.sqrt(cond) * z1
-        W = self.drift[j, None] ** 2
-        Ws = np.where(self.trend[j], TREND["walk_sd"] ** 2, 0.0)[:, None]
+        W = self.drift[j] ** 2
+        Ws = np.where(self.trend[j], TREND["walk_sd"] ** 2, 0.0)
         out = np.empty((n, months, G))
         for t in range(months):
             level = level + slope + rng.standard_normal((n, G)) * np.sqrt(W) - W / 2
             slope = self.damping * slope + rng.standard_normal((n, G)) * np.sqrt(Ws)
             out[:, t] = level
         if month_effect:
-            V = self.month_sd[j, None, None] ** 2
+            V = self.month_sd[j][:, None, :] ** 2
             out += rng.standard_normal((n, months, G)) * np.sqrt(V) - V / 2
         return out
 
+    def _pick(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """A grid point for each draw and group, by the group's weights: (n, G) indices."""
+        G = len(self.groups)
+        cum = np.cumsum(self.weight, axis=0)  # (J, G)
+        u = rng.random((n, G))
+        j = (u[:, None, :] > cum[None, :, :]).sum(axis=1)
+        return np.minimum(j, len(self.drift) - 1), np.broadcast_to(np.arange(G), (n, G))
+
     def current(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """Draws of each group's log level in the last month of the data, (n, G)."""
-        j = rng.choice(len(self.weight), size=n, p=self.weight)
-        sd = np.sqrt(np.maximum(self.state["var_level"][j], 0.0))
-        return self.state["level"][j] + sd * rng.standard_normal(sd.shape)
+        j, g = self._pick(rng, n)
+        sd = np.sqrt(np.maximum(self.state["var_level"][j, g], 0.0))
+        return self.state["level"][j, g] + sd * rng.standard_normal(sd.shape)
 
     def summary(self) -> pd.DataFrame:
-        """Posterior weight of each grid point (those above 0.1%)."""
+        """Posterior weight of each grid point for each group (those above 0.1%)."""
+        J, G = self.weight.shape
         t = pd.DataFrame(
             {
-                "drift_sd": self.drift,
-                "month_sd": self.month_sd,
-                "trend": self.trend,
-                "weight": self.weight,
+                "group": np.repeat(self.groups, J),
+                "drift_sd": np.tile(self.drift, G),
+                "month_sd": np.tile(self.month_sd, G),
+                "trend": np.tile(self.trend, G),
+                "weight": self.weight.T.ravel(),
             }
         )
-        return t[t["weight"] > 1e-3].sort_values("weight", ascending=False).reset_index(drop=True)
+        t = t[t["weight"] > 1e-3].sort_values(["group", "weight"], ascending=[True, False])
+        return t.reset_index(drop=True)
 
     @property
-    def expected_drift(self) -> float:
-        """The posterior mean of the drift's standard deviation."""
-        return float((self.weight * self.drift).sum())
+    def expected_drift(self) -> np.ndarray:
+        """The posterior mean of each group's drift standard deviation, (G,)."""
+        return (self.weight * self.drift[:, None]).sum(axis=0)
 
 
 @dataclass(frozen=True)
@@ -270,14 +284,27 @@ def _grid(drift: float | None, month_effect: float | None, trend: bool) -> dict[
 
 
 def _weigh(
-    names: tuple[str, ...], grid: dict[str, np.ndarray], out: dict[str, np.ndarray], damping: float
+    names: tuple[str, ...],
+    grid: dict[str, np.ndarray],
+    out: dict[str, np.ndarray],
+    damping: float,
+    *,
+    pool: bool = False,
 ) -> LevelPosterior:
-    ll = out["loglik"].sum(axis=1)
-    w = np.exp(ll - ll.max())
-    w /= w.sum()
+    """Weigh the grid for each group by its own one-step predictive likelihood.
+    With ``pool``, the prior of every group is the average of the groups'
+    posteriors under a flat prior (empirical Bayes): a group with little data
+    takes its volatility from its flow's other groups, one with plenty from
+    its own."""
+    ll = out["loglik"]  # (J, G)
+    lik = np.exp(ll - ll.max(axis=0, keepdims=True))
+    flat = lik / lik.sum(axis=0, keepdims=True)
+    prior = flat.mean(axis=1, keepdims=True) if pool and len(names) > 1 else 1.0
+    w = lik * prior
+    w /= w.sum(axis=0, keepdims=True)
     state = {k: out[k] for k in ("level", "slope", "var_level", "var_slope", "cov")}
-    path = np.einsum("mjg,j->mg", out["path"], w)
-    smooth = np.einsum("mjg,j->mg", out["smooth"], w)
+    path = np.einsum("mjg,jg->mg", out["path"], w)
+    smooth = np.einsum("mjg,jg->mg", out["smooth"], w)
     return LevelPosterior(
         names, grid["drift"], grid["month_sd"], grid["trend"], w, state, path, smooth, damping
     )
@@ -330,5 +357,5 @@ def fit_levels(
         sl = slice(g0, g0 + len(names))
         g0 += len(names)
         part = {k: v[:, sl] if v.ndim == 2 else v[:, :, sl] for k, v in dev.items()}
-        result[flow] = FlowLevels(out_common[flow], _weigh(names, dev_grid, part, 1.0))
+        result[flow] = FlowLevels(out_common[flow], _weigh(names, dev_grid, part, 1.0, pool=True))
     return result

@@ -100,16 +100,11 @@ class PlacementFlowModel:
 
     # --- fitting ----------------------------------------------------------------------
     def fit(
-        self,
-        data: SSDA903Data,
-        *,
-        random_seed: int | np.random.Generator | None = None,
-        since: str | pd.Timestamp | None = None,
+        self, data: SSDA903Data, *, since: str | pd.Timestamp | None = None
     ) -> PlacementFlowModel:
         """Count events and exposure over the observed window and form the
-        posterior.  ``since`` narrows the window to start later (never
-        earlier than ``data.observed_from``).  Fitting is exact; ``random_seed``
-        is accepted for a uniform interface and not used."""
+        posterior (exactly: no sampling, so no seed).  ``since`` narrows the
+        window to start later (never earlier than ``data.observed_from``)."""
         if not isinstance(self.n_draws, int) or self.n_draws < 1:
             raise ConfigError(f"n_draws must be a positive whole number, got {self.n_draws!r}")
         if since is not None and data.observed_from is not None:
