@@ -269,6 +269,10 @@ def score(table: pd.DataFrame) -> pd.DataFrame:
             row[f"MAPE {meth}"] = float(100 * ape.mean())
         p = table[(table["group"] == g) & (table["method"] == "model")]
         row["90% coverage"] = float(p["covered"].mean())
+        # counts are whole numbers: an actual equal to a bound counts as covered
+        # above; strictly inside the bounds is the other edge of the same interval
+        inside = (p["actual"] > p["lower"]) & (p["actual"] < p["upper"])
+        row["strictly inside"] = float(inside.mean())
         row["month ends"] = len(p)
         lo, hi = BAR["coverage"]
         row["meets bar"] = bool(

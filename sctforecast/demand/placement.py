@@ -28,13 +28,13 @@ import pandas as pd
 import xarray as xr
 
 from sctforecast.constants import DEFAULT_CI_PROB, DRAW_DIM, MONTH_DIM, TYPE_DIM, interval_bounds
-from sctforecast.demand.flows import CATEGORY_INDEX, FlowCounts, flow_counts, observed_window
+from sctforecast.demand.flows import FlowCounts, flow_counts, observed_window
 from sctforecast.demand.forecast import DemandForecast, forecast_for_years
 from sctforecast.demand.placement_sim import simulate_placements
-from sctforecast.demand.rates import RatePosterior, fit_rates
+from sctforecast.demand.rates import RatePosterior, fit_rates, group_rates
 from sctforecast.errors import ConfigError, DataValidationError, NotFittedError
 from sctforecast.periods import FinancialYear
-from sctforecast.placements import CATEGORIES, PLACEMENT_TYPES
+from sctforecast.placements import PLACEMENT_TYPES
 from sctforecast.ssda903.reader import SSDA903Data
 
 __all__ = ["PlacementFlowModel"]
@@ -287,29 +287,10 @@ class PlacementFlowModel:
         post, counts = self._require()
         lo, hi = interval_bounds(ci_prob)
         rng = np.random.default_rng(random_seed)
-        cat = np.zeros((len(PLACEMENT_TYPES), len(CATEGORIES)))
-        cat[np.arange(len(PLACEMENT_TYPES)), CATEGORY_INDEX] = 1.0
-        R_recent = post.recent_exposure.sum(axis=0) @ cat  # (C,) child-months by category
-        R_window = counts.exposure.sum(axis=(0, 1)) @ cat
-        x_mean = post.exit_shape / post.exit_rate
-        x_base = ((x_mean * post.recent_exposure).sum(axis=0) @ cat) / np.maximum(R_recent, 1e-9)
-        x_window = (counts.exits.sum(axis=(0, 1)) @ cat) / np.maximum(R_window, 1e-9)
-        G = len(post.moves.groups)
-        pg = np.zeros((len(post.pair_group), G))
-        pg[np.arange(len(post.pair_group)), post.pair_group] = 1.0
-        from_cat = np.zeros(G, dtype=np.int64)
-        from_cat[post.pair_group] = CATEGORY_INDEX[post.pair_from]
-        m_mean = post.move_shape / post.move_rate
-        m_recent = (m_mean * post.recent_exposure[:, post.pair_from]).sum(axis=0) @ pg
-        m_base = m_recent / np.maximum(R_recent[from_cat], 1e-9)
-        m_count = counts.moves.sum(axis=(0, 1))[post.pair_from, post.pair_to] @ pg
-        m_window = m_count / np.maximum(R_window[from_cat], 1e-9)
+        scale = group_rates(post, counts)
         rows = []
-        for flow, lev, base, window in (
-            ("entries", post.entries, post.entry_level_rate, post.entry_level_rate),
-            ("exits", post.exits, x_base, x_window),
-            ("moves", post.moves, m_base, m_window),
-        ):
+        for flow, lev in (("entries", post.entries), ("exits", post.exits), ("moves", post.moves)):
+            base, window = scale[flow]
             draws = lev.current(rng) * base
             q = np.quantile(draws, [lo, hi], axis=0) if len(lev.groups) else np.zeros((2, 0))
             for g, name in enumerate(lev.groups):

@@ -101,7 +101,8 @@ def _events(
     choice = np.minimum((cw <= v[:, None]).sum(axis=1), w.shape[1] - 1)
     leaving = choice == 0
     moved = ~leaving
-    np.add.at(flat, (d[moved] * A + a[moved]) * T + pair_to[choice[moved] - 1], 1)
+    dest = (d[moved] * A + a[moved]) * T + pair_to[choice[moved] - 1]
+    flat += np.bincount(dest, minlength=flat.size).astype(flat.dtype)
     return np.bincount(d[leaving], minlength=n)
 
 
@@ -116,12 +117,14 @@ def _entries(
     cell = np.repeat(nz, new.reshape(-1)[nz])
     d, rest = np.divmod(cell, rate.shape[1] * T)
     b, t = np.divmod(rest, T)
-    u = rng.random(len(cell))
-    a = np.empty_like(cell)
-    for band in range(age_cdf.shape[0]):
-        sel = b == band
-        a[sel] = np.searchsorted(age_cdf[band], u[sel], side="right")
-    np.add.at(state.reshape(-1), (d * A + np.minimum(a, A - 1)) * T + t, 1)
+    # one search over the bands' distributions laid end to end (band k's
+    # cumulative probabilities shifted by k)
+    shifted = (age_cdf + np.arange(age_cdf.shape[0])[:, None]).ravel()
+    a = np.searchsorted(shifted, b + rng.random(len(cell)), side="right") - b * A
+    flat = state.reshape(-1)
+    flat += np.bincount((d * A + np.clip(a, 0, A - 1)) * T + t, minlength=flat.size).astype(
+        flat.dtype
+    )
     return new.sum(axis=(1, 2))
 
 

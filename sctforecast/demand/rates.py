@@ -26,7 +26,7 @@ from sctforecast.demand.flows import BAND_OF_BIN, CATEGORY_INDEX, FlowCounts
 from sctforecast.demand.levels import FlowLevels, fit_levels
 from sctforecast.placements import CATEGORIES, PLACEMENT_TYPES
 
-__all__ = ["RatePosterior", "fit_rates"]
+__all__ = ["RatePosterior", "fit_rates", "group_rates"]
 
 NB, NT, NC = BAND_OF_BIN.max() + 1, len(PLACEMENT_TYPES), len(CATEGORIES)
 _RECENT = 12  # months whose exposure anchors the drawn rates
@@ -202,3 +202,33 @@ def fit_rates(
         exits=levels["exits"],
         moves=levels["moves"],
     )
+
+
+def group_rates(
+    post: RatePosterior, counts: FlowCounts
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """For each flow, each group's rate at level 1 over the last year's mix of
+    ages and types, and its average over the window: (base, window), (G,).
+
+    Entries are children a month into a category; exits and moves are
+    monthly hazards per child in care in the category left."""
+    cat = _one_hot(CATEGORY_INDEX, NC)
+    r_recent = post.recent_exposure.sum(axis=0) @ cat  # child-months by category
+    r_window = counts.exposure.sum(axis=(0, 1)) @ cat
+    x_mean = post.exit_shape / post.exit_rate
+    x_base = ((x_mean * post.recent_exposure).sum(axis=0) @ cat) / np.maximum(r_recent, 1e-9)
+    x_window = (counts.exits.sum(axis=(0, 1)) @ cat) / np.maximum(r_window, 1e-9)
+    pg = _one_hot(post.pair_group, len(post.moves.groups))
+    from_cat = np.zeros(len(post.moves.groups), dtype=np.int64)
+    from_cat[post.pair_group] = CATEGORY_INDEX[post.pair_from]
+    m_mean = post.move_shape / post.move_rate
+    m_recent = (m_mean * post.recent_exposure[:, post.pair_from]).sum(axis=0) @ pg
+    m_count = counts.moves.sum(axis=(0, 1))[post.pair_from, post.pair_to] @ pg
+    return {
+        "entries": (post.entry_level_rate, post.entry_level_rate),
+        "exits": (x_base, x_window),
+        "moves": (
+            m_recent / np.maximum(r_recent[from_cat], 1e-9),
+            m_count / np.maximum(r_window[from_cat], 1e-9),
+        ),
+    }
