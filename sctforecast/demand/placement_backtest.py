@@ -6,7 +6,7 @@ See :func:`backtest_placement`; re-exported by :mod:`sctforecast.demand.backtest
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,14 +55,7 @@ def truncate(data: SSDA903Data, cutoff: str | pd.Timestamp) -> SSDA903Data:
     e = data.episodes[data.episodes["start"] <= c].copy()
     e.loc[e["end"] > c, "end"] = pd.NaT
     e.loc[e["end"].isna(), "rec"] = ""
-    return SSDA903Data(
-        header=data.header,
-        episodes=e,
-        quality=data.quality,
-        observed_to=c,
-        origin=f"{data.origin} to {c.date()}",
-        observed_from=data.observed_from,
-    )
+    return replace(data, episodes=e, observed_to=c, origin=f"{data.origin} to {c.date()}")
 
 
 def _by_group(children: np.ndarray) -> np.ndarray:

@@ -92,17 +92,23 @@ def _events(
     d, rest = np.divmod(ev, A * T)
     a, t = np.divmod(rest, T)
     b = BAND_OF_BIN[a]
-    # which event: exit (column 0) or a move of a pair leaving this type
-    w = np.concatenate(
-        [h_exit[d, b, t][:, None], h_move[d, b] * (pair_from[None, :] == t[:, None])], axis=1
-    )
-    cw = np.cumsum(w, axis=1)
-    v = rng.random(len(ev)) * cw[:, -1]
-    choice = np.minimum((cw <= v[:, None]).sum(axis=1), w.shape[1] - 1)
-    leaving = choice == 0
-    moved = ~leaving
-    dest = (d[moved] * A + a[moved]) * T + pair_to[choice[moved] - 1]
-    flat += np.bincount(dest, minlength=flat.size).astype(flat.dtype)
+    # which event: an exit, or a move along one of the pairs leaving the type
+    v = rng.random(len(ev)) * total[d, b, t]
+    hx = h_exit[d, b, t]
+    leaving = v < hx
+    dest = np.full(len(ev), -1)
+    for tau in np.unique(pair_from):
+        sel = np.flatnonzero(~leaving & (t == tau))
+        if not len(sel):
+            continue
+        pairs = np.flatnonzero(pair_from == tau)
+        cw = np.cumsum(h_move[d[sel], b[sel]][:, pairs], axis=1)
+        pick = np.minimum((cw <= (v[sel] - hx[sel])[:, None]).sum(axis=1), len(pairs) - 1)
+        dest[sel] = pair_to[pairs[pick]]
+    moved = dest >= 0
+    leaving = ~moved  # a move with no pair left is counted as leaving (numerical edge)
+    to = (d[moved] * A + a[moved]) * T + dest[moved]
+    flat += np.bincount(to, minlength=flat.size).astype(flat.dtype)
     return np.bincount(d[leaving], minlength=n)
 
 

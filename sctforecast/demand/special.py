@@ -17,16 +17,19 @@ _SHIFT = 8
 _HALF_LOG_2PI = 0.5 * np.log(2 * np.pi)
 
 
-def _shifted(x: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+_STEPS = np.arange(_SHIFT, dtype=float)
+
+
+def _shifted(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``x + 8`` and the eight arguments ``x, x + 1, ..., x + 7`` (last axis)."""
     x = np.asarray(x, dtype=float)
-    low = [x + k for k in range(_SHIFT)]
-    return x + _SHIFT, low
+    return x + _SHIFT, x[..., None] + _STEPS
 
 
 def gammaln(x: np.ndarray) -> np.ndarray:
     """log Gamma(x) for x > 0."""
     z, low = _shifted(x)
-    acc = -sum(np.log(v) for v in low)
+    acc = -np.log(low).sum(axis=-1)
     r = 1.0 / z
     r2 = r * r
     series = r * (1 / 12 - r2 * (1 / 360 - r2 * (1 / 1260 - r2 / 1680)))
@@ -36,7 +39,7 @@ def gammaln(x: np.ndarray) -> np.ndarray:
 def digamma(x: np.ndarray) -> np.ndarray:
     """psi(x) = d/dx log Gamma(x) for x > 0."""
     z, low = _shifted(x)
-    acc = -sum(1.0 / v for v in low)
+    acc = -(1.0 / low).sum(axis=-1)
     r2 = 1.0 / (z * z)
     series = r2 * (1 / 12 - r2 * (1 / 120 - r2 * (1 / 252 - r2 * (1 / 240 - r2 / 132))))
     return np.log(z) - 0.5 / z - series + acc
@@ -45,7 +48,7 @@ def digamma(x: np.ndarray) -> np.ndarray:
 def trigamma(x: np.ndarray) -> np.ndarray:
     """psi'(x) for x > 0."""
     z, low = _shifted(x)
-    acc = sum(1.0 / (v * v) for v in low)
+    acc = (1.0 / (low * low)).sum(axis=-1)
     r = 1.0 / z
     r2 = r * r
     series = r + r2 / 2 + r * r2 * (1 / 6 - r2 * (1 / 30 - r2 * (1 / 42 - r2 / 30)))
@@ -55,7 +58,7 @@ def trigamma(x: np.ndarray) -> np.ndarray:
 def tetragamma(x: np.ndarray) -> np.ndarray:
     """psi''(x) for x > 0."""
     z, low = _shifted(x)
-    acc = -2.0 * sum(1.0 / (v * v * v) for v in low)
+    acc = -2.0 * (1.0 / (low * low * low)).sum(axis=-1)
     r = 1.0 / z
     r2 = r * r
     series = -r2 - r * r2 - r2 * r2 * (0.5 - r2 * (1 / 6 - r2 * (1 / 6 - r2 * 3 / 10)))
