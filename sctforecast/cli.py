@@ -383,9 +383,15 @@ def _returns_folder(source: str, command: str):  # type: ignore[no-untyped-def]
 
 
 def _check_counts(**values: int) -> None:
+    """Whole-number options of the demand commands, checked before any work."""
     from sctforecast.errors import ConfigError
 
-    bad = [f"--{k} must be at least 1, got {v}" for k, v in values.items() if v < 1]
+    bounds = {"months": (1, 600), "origins": (1, 100), "draws": (1, 100_000)}
+    bad = [
+        f"--{k} {v} is outside {bounds[k][0]:,} to {bounds[k][1]:,}; give a whole number in that range"
+        for k, v in values.items()
+        if not bounds[k][0] <= v <= bounds[k][1]
+    ]
     if bad:
         raise ConfigError(bad)
 

@@ -70,9 +70,10 @@ def test_forecast_replaces_its_output_folder_whole(returns, tmp_path):
     [
         (["forecast", "{returns}/2016/episodes.csv"], "counts CSVs are not yet supported"),
         (["forecast", "{tmp}/missing"], "no such folder"),
-        (["forecast", "{returns}", "--months", "0"], "--months must be at least 1"),
-        (["forecast", "{returns}", "--draws", "0"], "--draws must be at least 1"),
-        (["backtest", "{returns}", "--origins", "0"], "--origins must be at least 1"),
+        (["forecast", "{returns}", "--months", "0"], "--months 0 is outside 1 to 600"),
+        (["forecast", "{returns}", "--months", "100000"], "--months 100000 is outside 1 to 600"),
+        (["forecast", "{returns}", "--draws", "0"], "--draws 0 is outside 1 to 100,000"),
+        (["backtest", "{returns}", "--origins", "0"], "--origins 0 is outside 1 to 100"),
         (["backtest", "{returns}", "--months", "60"], "too short for a backtest"),
         (["backtest", "{tmp}"], "found neither"),
     ],

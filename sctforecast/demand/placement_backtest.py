@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sctforecast._io import atomic_directory
+from sctforecast._io import atomic_directory, write_csv
 from sctforecast.constants import DEFAULT_CI_PROB, interval_bounds
 from sctforecast.demand.baselines import deterministic_forecast, flat_forecast
 from sctforecast.demand.flows import CATEGORY_INDEX, month_end_children
@@ -162,8 +162,8 @@ class PlacementBacktest:
         import matplotlib.pyplot as plt
 
         with atomic_directory(out) as tmp:
-            self.table.to_csv(tmp / "backtest.csv", index=False)
-            self.summary.to_csv(tmp / "summary.csv", index=False)
+            write_csv(self.table, tmp / "backtest.csv")
+            write_csv(self.summary, tmp / "summary.csv")
             fig = self.figure()
             fig.savefig(tmp / "backtest.png", format="png", dpi=100)
             plt.close(fig)

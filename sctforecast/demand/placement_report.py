@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sctforecast._io import atomic_directory
+from sctforecast._io import atomic_directory, write_csv
 from sctforecast.constants import DEFAULT_CI_PROB, INNER_CI_PROB, interval_bounds
 from sctforecast.demand.flows import CATEGORY_INDEX, month_end_children
 from sctforecast.placements import CATEGORIES, PLACEMENT_TYPES
@@ -167,9 +167,9 @@ def write_forecast(
     summary and a fan chart.  Returns the folder and the category table."""
     by_type, by_cat = forecast_tables(ds, ci_prob=ci_prob)
     with atomic_directory(out) as tmp:
-        by_type.to_csv(tmp / FORECAST_FILES[0], index=False)
-        by_cat.to_csv(tmp / FORECAST_FILES[1], index=False)
-        model.rates(ci_prob=ci_prob).to_csv(tmp / FORECAST_FILES[2], index=False)
-        data.quality_summary().to_csv(tmp / FORECAST_FILES[3], index=False)
+        write_csv(by_type, tmp / FORECAST_FILES[0])
+        write_csv(by_cat, tmp / FORECAST_FILES[1])
+        write_csv(model.rates(ci_prob=ci_prob), tmp / FORECAST_FILES[2])
+        write_csv(data.quality_summary(), tmp / FORECAST_FILES[3])
         save_fan_chart(ds, tmp / FORECAST_FILES[4], actual=history(data))
     return Path(out).resolve(), by_cat
