@@ -156,7 +156,7 @@ class SSDA903Returns:
 
     def fit(self, profile: AuthorityProfile, *, draws: int, random_seed: int) -> DemandModel:
         log.info("fitting the placement-level model to %s", self.data.origin)
-        return PlacementFlowModel(n_draws=int(draws)).fit(self.data, random_seed=random_seed)
+        return PlacementFlowModel(n_draws=int(draws)).fit(self.data)  # exact: no seed needed
 
     def history(self) -> pd.Series:
         start = self.data.observed_from

@@ -165,7 +165,7 @@ def forecast_ssda903_task(
     files, note = plan_files(folder, scenario)
     source = f"SSDA903 returns ({name})"
     if not files:
-        alone = PlacementFlowModel(n_draws=draws).fit(data, random_seed=seed)
+        alone = PlacementFlowModel(n_draws=draws).fit(data)
         out = _children_end(_total(alone.forecast_draws(horizon, random_seed=seed)), source=source)
         return {**out, "plan": note}
     inputs = RunInputs.resolve(
