@@ -345,7 +345,8 @@ def _run(args: argparse.Namespace, console: Console) -> int:
 
         raise DataValidationError(f"--ssda903 {args.ssda903}: no such folder")
     with _progress(console) as progress:
-        task = progress.add_task("reading the inputs", total=None)
+        reading = f"reading SSDA903 returns from {args.ssda903}" if args.ssda903 else None
+        task = progress.add_task(reading or "reading the ledger and the scenario", total=None)
         inputs = RunInputs.resolve(
             ledger=args.ledger,
             sheet=args.sheet,
