@@ -109,8 +109,15 @@ def _add_run_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
     )
     p.add_argument(
         "scenario",
-        help="scenario file (.toml) or a built-in name: default, high_demand, savings_slippage",
+        help="scenario file (.toml) or a built-in name: default, flat_cash, inflation_funded, "
+        "high_demand, savings_slippage",
     )
+    p.add_argument(
+        "--ledger",
+        default=None,
+        help="baseline outturn ledger (.csv or .xlsx); default: the scenario's [baseline] ledger",
+    )
+    p.add_argument("--sheet", default=None, help="sheet name when --ledger is an .xlsx file")
     p.add_argument(
         "--draws",
         type=int,
@@ -159,24 +166,63 @@ def summary_table(p, title: str) -> Table:  # type: ignore[no-untyped-def]
     return t
 
 
+def breakeven_table(p, title: str) -> Table:  # type: ignore[no-untyped-def]
+    """The MTFP's answers by year: the Contract Sum needed to break even, the
+    savings needed instead, and P(breakeven) under the stated Contract Sum."""
+    b = p.breakeven()
+    pct = f"{b['ci_prob'].iloc[0]:.0%}"
+    t = Table(title=title)
+    for c in (
+        "year",
+        "Contract Sum\nneeded",
+        f"{pct}\ninterval",
+        "or savings\nneeded",
+        f"{pct}\ninterval ",
+        "stated\nContract Sum",
+        "P(break-\neven)",
+    ):
+        t.add_column(c, justify="left" if c == "year" else "right", no_wrap=c == "year")
+    for r in b.itertuples(index=False):
+        t.add_row(
+            r.financial_year,
+            format_money(r.contract_sum_needed_mean_pence),
+            f"{format_money(r.contract_sum_needed_lower_pence)} to "
+            f"{format_money(r.contract_sum_needed_upper_pence)}",
+            format_money(r.savings_needed_mean_pence),
+            f"{format_money(r.savings_needed_lower_pence)} to "
+            f"{format_money(r.savings_needed_upper_pence)}",
+            format_money(r.contract_sum_pence),
+            f"{r.p_breakeven:.0%}",
+        )
+    return t
+
+
 def _project(args: argparse.Namespace, console: Console) -> int:
-    from sctforecast.mtfp import BUILTIN_SCENARIOS, Scenario, project
+    from sctforecast.datasets import load_outturn, sandwell_profile
+    from sctforecast.ledger import read_ledger
+    from sctforecast.mtfp import Scenario, project, scenario_ledger
     from sctforecast.reporting import write_projection
 
-    scenario = (
-        Scenario.builtin(args.scenario)
-        if args.scenario in BUILTIN_SCENARIOS and not Path(args.scenario).exists()
-        else Scenario.from_toml(args.scenario)
-    )
+    scenario = Scenario.resolve(args.scenario)
     if args.draws is not None and args.draws < 1:
         from sctforecast.errors import ConfigError
 
         raise ConfigError(f"--draws must be at least 1, got {args.draws}")
+    if args.ledger is not None:
+        ledger = read_ledger(args.ledger, sheet=args.sheet)
+    else:
+        if args.sheet is not None:
+            from sctforecast.errors import ConfigError
+
+            raise ConfigError("--sheet needs --ledger (the sheet of that workbook)")
+        ledger = scenario_ledger(scenario, embedded=load_outturn())
+    profile = sandwell_profile()
     with _progress(console) as progress:
         task = progress.add_task(f"projecting {scenario.name}", total=None)
         proj = project(
-            None,
+            ledger,
             scenario,
+            profile=profile,
             draws=args.draws,
             random_seed=args.seed,
             progress=lambda msg: progress.update(task, description=msg),
@@ -184,8 +230,36 @@ def _project(args: argparse.Namespace, console: Console) -> int:
         progress.update(task, description="writing tables, workbook and charts")
         out = write_projection(proj, args.out)
         progress.update(task, description=f"wrote {out}")
-    console.print(summary_table(proj, f"MTFP projection: {scenario.name} ({proj.n_draws:,} paths)"))
-    console.print(f"Output: {Path(out).resolve()}")
+    head = f"{scenario.name}, {profile.name}, {proj.n_draws:,} paths"
+    console.print(breakeven_table(proj, f"What breaks even: {head}"))
+    console.print(
+        "Means over the paths; in-year breakeven (see docs/mtfp.md). Stated Contract Sum:"
+    )
+    for y, text in zip(proj.years, proj.contract_sum_assumptions, strict=True):
+        console.print(f"  {y}: {text}", markup=False, soft_wrap=True)
+    console.print(
+        summary_table(
+            proj,
+            f"MTFP projection: {scenario.name} ({proj.n_draws:,} paths), "
+            "with the stated Contract Sum above",
+        )
+    )
+    console.print(f"Baseline: {ledger.origin}. Output: {Path(out).resolve()}")
+    return EXIT_OK
+
+
+def _scenario(args: argparse.Namespace, console: Console) -> int:
+    from sctforecast.mtfp import Scenario
+
+    scenario = Scenario.resolve(args.file)
+    console.print(f"# {scenario.origin}, resolved (inheritance applied)", markup=False)
+    console.print(scenario.to_toml(), markup=False, highlight=False, soft_wrap=True)
+    table = Table(title=f"Assumptions of {scenario.name}")
+    for c in ("assumption", "value", "source"):
+        table.add_column(c, overflow="fold")
+    for r in scenario.assumptions().itertuples(index=False):
+        table.add_row(r.assumption, r.value, r.source, style=None)
+    console.print(table, markup=False)
     return EXIT_OK
 
 
@@ -285,6 +359,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tolerance", default="0", help="accepted difference in pounds (default 0)")
 
     _add_run_parsers(sub)
+    p = sub.add_parser("scenario", help="inspect MTFP scenarios")
+    scen = p.add_subparsers(dest="action", required=True)
+    show = scen.add_parser(
+        "show", help="print a scenario after inheritance, as TOML, and its assumptions table"
+    )
+    show.add_argument("file", help="scenario file (.toml) or a built-in name")
     return parser
 
 
@@ -292,6 +372,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "reconcile": _reconcile,
     "run": _run,
     "project": _project,
+    "scenario": _scenario,
     "run-many": _run_many,
 }
 

@@ -182,8 +182,9 @@ def run_main_job(
     )
     say("projecting the MTFP over the demand draws")
     projection = project(
-        outturn if ledger else None,
+        outturn,
         scen,
+        profile=profile,
         demand=demand,
         random_seed=random_seed,
         cost_model=cal.model,

@@ -12,7 +12,7 @@ from sctforecast import (
     ModelVersionError,
     NotFittedError,
 )
-from sctforecast.datasets import sandwell_profile
+from sctforecast.datasets import load_outturn, sandwell_profile
 from sctforecast.demand import (
     CareFlowConfig,
     CareFlowData,
@@ -202,11 +202,19 @@ def test_demand_feeds_the_mtfp():
     mix = sandwell_profile().mix
     demand = m.demand("2024/25", 5, mix=mix, random_seed=1)
     assert isinstance(demand, DemandForecast)
-    p = project(None, Scenario.builtin(), demand=demand, random_seed=1)
+    p = project(
+        load_outturn(), Scenario.builtin(), profile=sandwell_profile(), demand=demand, random_seed=1
+    )
     assert p.n_draws == 400
     assert (p.line("in_year_deficit", "2023/24") == 4_253_670_00).all()
     with pytest.raises(ConfigError, match="forecast further ahead"):
-        project(None, Scenario.builtin(), demand=m.demand("2024/25", 2, mix=mix), random_seed=1)
+        project(
+            load_outturn(),
+            Scenario.builtin(),
+            profile=sandwell_profile(),
+            demand=m.demand("2024/25", 2, mix=mix),
+            random_seed=1,
+        )
 
 
 def test_simulation_kernel_conserves_children():
@@ -264,7 +272,9 @@ def test_placement_simulation(placement_data):
     f = m.forecast(24)
     assert {"children: total", "entries", "exits"} <= set(f["measure"])
     demand = m.demand("2024/25", 5)
-    p = project(None, Scenario.builtin(), demand=demand, random_seed=2)
+    p = project(
+        load_outturn(), Scenario.builtin(), profile=sandwell_profile(), demand=demand, random_seed=2
+    )
     assert p.n_draws == 200
     later = m.demand("2025/26", 3)  # forecasts through 2024/25 and keeps whole later years
     assert later.placement_days_draws(FinancialYear(2025), 3).sizes["month"] == 36

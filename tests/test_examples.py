@@ -7,9 +7,17 @@ import pytest
 from conftest import ROOT
 
 EXAMPLES = {
-    "cost_a_placement_mix.py": ["Calibrated (scale)", "48,565,330", "volume 6,034,704"],
+    "cost_a_placement_mix.py": [
+        "Calibrated (least_squares)",
+        "48,565,330",
+        "foster_in_house 750 (public 350 to 750)",
+        "volume 6,034,704",
+    ],
     "compare_scenarios.py": [
+        "Contract Sum needed to break even in-year",
         "Scenario 'high_demand'",
+        "Scenario 'inflation_funded'",
+        "flat cash after 2024/25",
         "Extra savings needed",
         "total income 2023/24 = 84,678,218",
     ],

@@ -1,6 +1,8 @@
 """Medium term financial plan: scenarios, projection, answers."""
 
-from sctforecast.mtfp.project import baseline_lines, project
+from sctforecast.mtfp.answers import BREAKEVEN_COLUMNS
+from sctforecast.mtfp.baseline import baseline_lines, scenario_ledger
+from sctforecast.mtfp.project import project
 from sctforecast.mtfp.result import (
     EXPENDITURE_LINES,
     INCOME_LINES,
@@ -17,6 +19,7 @@ from sctforecast.mtfp.scenario import (
 )
 
 __all__ = [
+    "BREAKEVEN_COLUMNS",
     "BUILTIN_SCENARIOS",
     "EXPENDITURE_LINES",
     "INCOME_LINES",
@@ -29,4 +32,5 @@ __all__ = [
     "ThirdPartyItem",
     "baseline_lines",
     "project",
+    "scenario_ledger",
 ]

@@ -141,12 +141,20 @@ def forecast_ssda903_task(
 
 def scenario_batch_task(*, scenarios: dict[str, dict], draws: int, seed: int) -> dict[str, Any]:
     """Project a batch of MTFP scenario variants; per variant, breakeven and deficit figures."""
+    from sctforecast.datasets import load_outturn, sandwell_profile
     from sctforecast.mtfp import Scenario, project
 
     base = Scenario.builtin("default")
+    ledger, profile = load_outturn(), sandwell_profile()
     out = {}
     for j, (name, changes) in enumerate(scenarios.items()):
-        p = project(None, base.override(changes, name=name), draws=draws, random_seed=seed + j)
+        p = project(
+            ledger,
+            base.override(changes, name=name),
+            profile=profile,
+            draws=draws,
+            random_seed=seed + j,
+        )
         last = p.years[-1]
         c = p.line("closing_cumulative_deficit", last) / 100
         out[name] = {
