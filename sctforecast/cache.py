@@ -19,7 +19,10 @@ version's write, a disk error, a file edited by hand) is removed with a
 The cache lives in the per-user cache folder of the platform
 (``~/.cache/sctforecast`` on Linux, ``~/Library/Caches/sctforecast`` on macOS,
 ``%LOCALAPPDATA%\\sctforecast\\Cache`` on Windows), or where
-``SCTFORECAST_CACHE_DIR`` or an explicit ``root`` points.
+``SCTFORECAST_CACHE_DIR`` or an explicit ``root`` points.  The folder is marked
+with a ``CACHEDIR.TAG`` (so backup tools skip it), and :meth:`ResultCache.clear`
+removes only a folder so marked: pointing ``--cache-dir`` at a folder of your
+own by mistake never deletes it.
 """
 
 from __future__ import annotations
@@ -43,6 +46,11 @@ __all__ = ["ResultCache", "cache_dir", "content_hash", "result_key"]
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _ENV = "SCTFORECAST_CACHE_DIR"
+_TAG = "CACHEDIR.TAG"
+_TAG_TEXT = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This folder holds sctforecast's saved results; `sctforecast cache clear` empties it.\n"
+)
 
 
 def cache_dir() -> Path:
@@ -135,6 +143,16 @@ class ResultCache:
     def path(self, kind: str, key: str, suffix: str) -> Path:
         return self.root / kind / f"{key}{suffix}"
 
+    def folder(self, kind: str) -> Path:
+        """The folder of one kind of saved result, made (and the cache marked) on first use."""
+        d = self.root / kind
+        d.mkdir(parents=True, exist_ok=True)
+        tag = self.root / _TAG
+        if not tag.exists():
+            with atomic_file(tag) as tmp:
+                Path(tmp).write_text(_TAG_TEXT, encoding="utf-8")
+        return d
+
     def fetch(
         self,
         kind: str,
@@ -146,7 +164,11 @@ class ResultCache:
         save: Callable[[T, Path], object],
     ) -> tuple[T, bool]:
         """The saved result for ``key`` if there is a readable one, else
-        ``compute()`` saved under it.  Returns (result, reused)."""
+        ``compute()`` saved under it.  Returns (result, reused).
+
+        ``save(value, path)`` writes to a temporary file that is moved into
+        place only when it returns, so a crash never leaves half an entry.
+        """
         p = self.path(kind, key, suffix)
         if self.enabled and p.exists():
             try:
@@ -164,8 +186,9 @@ class ResultCache:
                 return value, True
         value = compute()
         if self.enabled:
-            p.parent.mkdir(parents=True, exist_ok=True)
-            save(value, p)
+            self.folder(kind)
+            with atomic_file(p) as tmp:
+                save(value, Path(tmp))
         return value, False
 
     def load_json(self, kind: str, key: str) -> Any | None:
@@ -187,22 +210,48 @@ class ResultCache:
     def save_json(self, kind: str, key: str, value: Any) -> None:
         if not self.enabled:
             return
-        p = self.path(kind, key, ".json")
-        p.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_file(p) as tmp:
+        self.folder(kind)
+        with atomic_file(self.path(kind, key, ".json")) as tmp:
             Path(tmp).write_text(json.dumps(value, sort_keys=True), encoding="utf-8")
 
+    def remove(self, kind: str, key: str, suffix: str) -> None:
+        """Forget one saved result (e.g. a failure, which is never served)."""
+        self.path(kind, key, suffix).unlink(missing_ok=True)
+
+    def _entries(self) -> list[Path]:
+        if not self.root.is_dir():
+            return []
+        return [p for p in self.root.rglob("*") if p.is_file() and p != self.root / _TAG]
+
     def clear(self) -> int:
-        """Remove every saved result; returns how many files were removed."""
+        """Remove every saved result; returns how many files were removed.
+
+        Raises :class:`ConfigError` when the folder holds files but is not
+        marked as a sctforecast cache (no ``CACHEDIR.TAG``): it is then not
+        ours to delete.
+        """
         if not self.root.exists():
             return 0
-        n = sum(1 for p in self.root.rglob("*") if p.is_file())
+        entries = self._entries()
+        if entries and not (self.root / _TAG).is_file():
+            raise ConfigError(
+                f"{self.root} holds {len(entries):,} files but is not a sctforecast cache folder "
+                f"(it has no {_TAG}); nothing was removed. Check --cache-dir or "
+                f"{_ENV}, or delete the folder yourself"
+            )
         shutil.rmtree(self.root)
-        return n
+        return len(entries)
 
     def size(self) -> tuple[int, int]:
         """(files, bytes) saved."""
-        if not self.root.exists():
-            return 0, 0
-        files = [p for p in self.root.rglob("*") if p.is_file()]
+        files = self._entries()
         return len(files), sum(p.stat().st_size for p in files)
+
+    def kinds(self) -> dict[str, tuple[int, int]]:
+        """(files, bytes) saved by kind of result (the first folder level)."""
+        out: dict[str, tuple[int, int]] = {}
+        for p in self._entries():
+            kind = p.relative_to(self.root).parts[0] if p.parent != self.root else "."
+            n, b = out.get(kind, (0, 0))
+            out[kind] = (n + 1, b + p.stat().st_size)
+        return dict(sorted(out.items()))

@@ -5,7 +5,7 @@ import json
 import pytest
 
 import sctforecast
-from sctforecast import DataQualityWarning
+from sctforecast import ConfigError, DataQualityWarning
 from sctforecast.cache import ResultCache, cache_dir, content_hash, result_key
 
 
@@ -96,3 +96,42 @@ def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
     assert cache_dir() == tmp_path / "mine"
     monkeypatch.delenv("SCTFORECAST_CACHE_DIR")
     assert cache_dir().name in {"sctforecast", "Cache"}
+
+
+def test_clear_removes_only_a_marked_cache_folder(tmp_path):
+    cache = ResultCache(tmp_path / "c")
+    cache.save_json("x", "k", {"a": 1})
+    assert (tmp_path / "c" / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f59")
+    assert cache.size()[0] == 1  # the tag is not a saved result
+    mine = tmp_path / "my documents"
+    (mine / "sub").mkdir(parents=True)
+    (mine / "sub" / "budget.xlsx").write_bytes(b"precious")
+    with pytest.raises(ConfigError, match="not a sctforecast cache folder.*nothing was removed"):
+        ResultCache(mine).clear()
+    assert (mine / "sub" / "budget.xlsx").read_bytes() == b"precious"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert ResultCache(empty).clear() == 0 and not empty.exists()
+    assert cache.clear() == 1 and not (tmp_path / "c").exists()
+
+
+def test_kinds_and_a_failed_save_leaves_no_entry(tmp_path):
+    cache = ResultCache(tmp_path / "c")
+    cache.save_json("forecast", "a", [1])
+    cache.save_json("forecast", "b", [2])
+    cache.save_json("pooled", "c", [3])
+    kinds = cache.kinds()
+    assert list(kinds) == ["forecast", "pooled"]
+    assert kinds["forecast"][0] == 2 and kinds["pooled"][0] == 1
+    assert sum(b for _, b in kinds.values()) == cache.size()[1]
+
+    def bad_save(value, path):
+        path.write_text("half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        cache.fetch("fit", "k", ".nc", load=lambda p: 1, compute=lambda: 1, save=bad_save)
+    assert not cache.path("fit", "k", ".nc").exists()
+    assert list((tmp_path / "c" / "fit").iterdir()) == []
+    cache.remove("forecast", "a", ".json")
+    assert cache.load_json("forecast", "a") is None and cache.load_json("forecast", "b") == [2]
