@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import sctforecast
 from sctforecast import ConfigError, DataValidationError
+from sctforecast.cache import ResultCache, content_hash
 from sctforecast.regional import (
     AuthorityPanel,
     PooledCareFlowModel,
@@ -20,7 +22,7 @@ from sctforecast.regional import (
     scenario_grid,
     synthetic_authorities,
 )
-from sctforecast.regional.engine import close_client
+from sctforecast.regional.engine import close_client, task_key
 
 
 def square(x, seed):
@@ -85,14 +87,79 @@ def test_distributed_equals_serial(client):
 
 def test_results_are_saved_and_a_run_resumes(client, tmp_path):
     tasks = {f"t{i}": {"x": i, "seed": i} for i in range(8)}
-    first = run_tasks(square, tasks, client=client, results_dir=tmp_path)
-    assert sorted(p.stem for p in tmp_path.glob("*.json")) == sorted(tasks)
-    assert json.loads((tmp_path / "t3.json").read_text())["ok"]["value"] == 9
-    (tmp_path / "t2.json").unlink()
-    (tmp_path / "t5.json").unlink()
-    second = run_tasks(square, tasks, client=client, results_dir=tmp_path)
-    assert sorted(second.resumed) == sorted(set(tasks) - {"t2", "t5"})
+    cache = ResultCache(tmp_path)
+    first = run_tasks(square, tasks, client=client, cache=cache)
+    saved = sorted((tmp_path / "task-square").glob("*.json"))
+    assert len(saved) == 8 and first.resumed == ()
+    entry = cache.path("task-square", task_key(square, tasks["t3"]), ".json")
+    assert json.loads(entry.read_text())["ok"]["value"] == 9
+    entry.unlink()
+    cache.path("task-square", task_key(square, tasks["t5"]), ".json").unlink()
+    second = run_tasks(square, tasks, client=client, results_dir=tmp_path)  # the same folder
+    assert sorted(second.resumed) == sorted(set(tasks) - {"t3", "t5"})
     assert second.results == first.results
+
+
+def test_a_changed_argument_or_version_recomputes_and_a_failure_is_retried(tmp_path, monkeypatch):
+    cache = ResultCache(tmp_path)
+    calls = []
+
+    def counted(x, seed):
+        calls.append((x, seed))
+        return square(x, seed)
+
+    tasks = {"a": {"x": 1, "seed": 1}, "b": {"x": 2, "seed": 2}}
+    run_tasks(counted, tasks, serial=True, cache=cache)
+    assert run_tasks(counted, tasks, serial=True, cache=cache).resumed == ("a", "b")
+    assert len(calls) == 2
+    changed = {"a": {"x": 1, "seed": 9}, "b": {"x": 2, "seed": 2}}  # a's seed changed
+    res = run_tasks(counted, changed, serial=True, cache=cache)
+    assert res.resumed == ("b",) and calls[-1] == (1, 9)
+    monkeypatch.setattr(sctforecast, "__version__", "99.0")
+    assert run_tasks(counted, tasks, serial=True, cache=cache).resumed == ()
+    monkeypatch.undo()
+    # a failure is reported, not saved: the next run tries again
+    flaky = {"c": {"x": -1}}
+    assert (
+        "negative input"
+        in run_tasks(fails_on_bad_data, flaky, serial=True, cache=cache).errors["c"]
+    )
+    assert not (tmp_path / "task-fails_on_bad_data").exists() or not list(
+        (tmp_path / "task-fails_on_bad_data").iterdir()
+    )
+    again = run_tasks(fails_on_bad_data, flaky, serial=True, cache=cache)
+    assert again.resumed == () and "c" in again.errors
+    # a failure saved by an older version is never served either
+    cache.save_json(
+        "task-fails_on_bad_data", task_key(fails_on_bad_data, flaky["c"]), {"error": "old"}
+    )
+    assert run_tasks(fails_on_bad_data, flaky, serial=True, cache=cache).errors["c"] != "old"
+    with pytest.raises(ConfigError, match="not both"):
+        run_tasks(counted, tasks, serial=True, cache=cache, results_dir=tmp_path)
+
+
+def test_keys_of_tasks_that_read_files_follow_the_bytes(tmp_path):
+    data = tmp_path / "LA1.csv"
+    data.write_text("period,entries\n2020-01,5\n")
+    cache = ResultCache(tmp_path / "cache")
+
+    def read(path):
+        return {"bytes": len(open(path).read())}
+
+    def run():
+        tasks = {"LA1": {"path": str(data)}}
+        keys = {"LA1": task_key(read, tasks["LA1"], inputs=content_hash(data))}
+        return run_tasks(read, tasks, serial=True, cache=cache, keys=keys)
+
+    assert run().resumed == () and run().resumed == ("LA1",)
+    data.write_text("period,entries\n2020-01,6\n")  # same name and size, other bytes
+    res = run()
+    assert res.resumed == () and res.results["LA1"]["bytes"] == len(data.read_text())
+    off = ResultCache(tmp_path / "cache", enabled=False)  # --no-cache: computes, saves nothing
+    n = cache.size()[0]
+    tasks = {"LA1": {"path": str(data)}}
+    assert run_tasks(read, tasks, serial=True, cache=off).resumed == ()
+    assert cache.size()[0] == n
 
 
 def test_a_worker_that_dies_has_its_task_retried(client, tmp_path):
