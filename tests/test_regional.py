@@ -18,11 +18,13 @@ from sctforecast.regional import (
     make_client,
     read_authority_folder,
     run_many,
+    run_scenario_grid,
     run_tasks,
     scenario_grid,
     synthetic_authorities,
 )
 from sctforecast.regional.engine import close_client, task_key
+from sctforecast.regional.many import BATCHES_PER_WORKER, grid_batches
 
 
 def square(x, seed):
@@ -193,6 +195,39 @@ def test_scenario_grid_names():
         "contract_sum": {"uplift": 0.02},
         "placements": {"volume_growth": 0.1},
     }
+
+
+def test_scenario_grid_batches_do_not_change_the_numbers(client):
+    grid = scenario_grid(
+        {"contract_sum.uplift": [0.0, 0.02, 0.04], "placements.volume_growth": [0.0, 0.03, 0.06]}
+    )
+    serial, res_serial = run_scenario_grid(grid, draws=300, serial=True, random_seed=5)
+    assert len(res_serial.results) == BATCHES_PER_WORKER  # one worker: four batches
+    one_each, _ = run_scenario_grid(grid, draws=300, serial=True, random_seed=5, batch=1)
+    dist, res = run_scenario_grid(grid, draws=300, client=client, random_seed=5)
+    assert res.workers == 2 and len(res.results) == 2 * BATCHES_PER_WORKER
+    for other in (one_each, dist):
+        pd.testing.assert_frame_equal(
+            other.set_index("scenario").loc[serial["scenario"]].reset_index(), serial
+        )
+    assert list(serial["scenario"]) == list(grid)
+    # the seed is the scenario's place in the grid: the first scenario alone gives its numbers
+    first = dict(list(grid.items())[:1])
+    alone, _ = run_scenario_grid(first, draws=300, serial=True, random_seed=5)
+    pd.testing.assert_frame_equal(alone, serial.head(1))
+    other_seed, _ = run_scenario_grid(first, draws=300, serial=True, random_seed=6)
+    assert other_seed["closing_mean"].iloc[0] != alone["closing_mean"].iloc[0]
+    with pytest.raises(ConfigError, match="batch must be at least 1"):
+        run_scenario_grid(grid, serial=True, batch=0)
+
+
+def test_grid_batches_cover_the_grid_in_order():
+    names = [f"s{i}" for i in range(10)]
+    batches = grid_batches(names, 4)
+    assert [first for first, _ in batches] == [0, 2, 5, 8]
+    assert [n for _, chunk in batches for n in chunk] == names
+    assert grid_batches(names, 50) == [(i, [n]) for i, n in enumerate(names)]
+    assert grid_batches(names[:1], 8) == [(0, ["s0"])]
 
 
 @pytest.mark.slow

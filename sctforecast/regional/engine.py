@@ -53,6 +53,21 @@ def _safe_call(func: Callable[..., Any], key: str, kwargs: Mapping[str, Any]) ->
         return {"error": f"{type(err).__name__}: {err}"}
 
 
+#: Environment of local worker processes.  One thread per worker for numpy's
+#: BLAS, OpenMP and Arrow pools: the workers already use every core between
+#: them, and pools of one thread per core in each would fight over them.
+#: Dask's nanny also makes workers hand freed memory back to the system at once
+#: (MALLOC_TRIM_THRESHOLD_=64 KiB); the projector allocates and frees large
+#: arrays per scenario, and re-faulting them doubled its cost, so local workers
+#: keep the C library's default.
+_LOCAL_WORKER_ENVIRON = {
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    "distributed.nanny.pre-spawn-environ.OMP_NUM_THREADS": 1,
+    "distributed.nanny.pre-spawn-environ.MKL_NUM_THREADS": 1,
+    "distributed.nanny.pre-spawn-environ.OPENBLAS_NUM_THREADS": 1,
+}
+
+
 def make_client(scheduler: str | None = None, *, n_workers: int = 2, timeout: float = 10.0):  # type: ignore[no-untyped-def]
     """A ``dask.distributed.Client``: a local cluster of ``n_workers`` processes,
     or a connection to ``scheduler`` (``tcp://host:8786``)."""
@@ -68,11 +83,7 @@ def make_client(scheduler: str | None = None, *, n_workers: int = 2, timeout: fl
             ) from err
     import dask
 
-    # Dask's nanny makes workers hand freed memory back to the system at once
-    # (MALLOC_TRIM_THRESHOLD_=64 KiB); the projector allocates and frees large
-    # arrays per scenario, and on this kind of machine re-faulting them doubled
-    # its cost, so local workers keep the C library's default.
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+    with dask.config.set(_LOCAL_WORKER_ENVIRON):
         cluster = LocalCluster(
             n_workers=n_workers,
             threads_per_worker=1,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from typing import Any
 
@@ -9,6 +10,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from sctforecast.constants import DEFAULT_CI_PROB, interval_bounds
 from sctforecast.costs import PLACEMENT_TYPES, PlacementCostModel
 from sctforecast.demand.simulate import simulate_aggregate
 from sctforecast.errors import DataQualityWarning
@@ -139,13 +141,22 @@ def forecast_ssda903_task(
     return summarise_authority(children, sub["placement_days"], source=f"SSDA903 returns ({name})")
 
 
-def scenario_batch_task(*, scenarios: dict[str, dict], draws: int, seed: int) -> dict[str, Any]:
-    """Project a batch of MTFP scenario variants; per variant, breakeven and deficit figures."""
+@functools.cache
+def _grid_base() -> tuple[Any, Any, Any]:
+    """The base scenario, ledger and profile of a scenario grid, once per process."""
     from sctforecast.datasets import load_outturn, sandwell_profile
-    from sctforecast.mtfp import Scenario, project
+    from sctforecast.mtfp import Scenario
 
-    base = Scenario.builtin("default")
-    ledger, profile = load_outturn(), sandwell_profile()
+    return Scenario.builtin("default"), load_outturn(), sandwell_profile()
+
+
+def scenario_batch_task(*, scenarios: dict[str, dict], draws: int, seed: int) -> dict[str, Any]:
+    """Project a batch of MTFP scenario variants (the ``j``-th with seed ``seed + j``);
+    per variant, breakeven and deficit figures."""
+    from sctforecast.mtfp import project
+
+    base, ledger, profile = _grid_base()
+    lo, hi = interval_bounds(DEFAULT_CI_PROB)
     out = {}
     for j, (name, changes) in enumerate(scenarios.items()):
         p = project(
@@ -161,7 +172,7 @@ def scenario_batch_task(*, scenarios: dict[str, dict], draws: int, seed: int) ->
             "p_breakeven_first": p.probability_of_breakeven(p.years[1]),
             "p_breakeven_last": p.probability_of_breakeven(last),
             "closing_mean": float(c.mean()),
-            "closing_lower": float(np.quantile(c, 0.05)),
-            "closing_upper": float(np.quantile(c, 0.95)),
+            "closing_lower": float(np.quantile(c, lo)),
+            "closing_upper": float(np.quantile(c, hi)),
         }
     return out
