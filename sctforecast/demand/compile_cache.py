@@ -154,24 +154,22 @@ def _pyfunc_model(model: Any) -> Any:
         var_names=None,
     )
     logp_fn, expand_fn = logp_pt.vm.jit_fn, expand_pt.vm.jit_fn
-    logp_names = [v.name for v in logp_pt.get_shared()]
-    expand_names = [v.name for v in expand_pt.get_shared()]
-    shared = {
-        v.name: np.asarray(v.get_value()) for v in (*logp_pt.get_shared(), *expand_pt.get_shared())
-    }
+    # the model's data (pm.Data) bound once, not passed by name on every call
+    logp_data = tuple(np.asarray(v.get_value()) for v in logp_pt.get_shared())
+    expand_data = tuple(np.asarray(v.get_value()) for v in expand_pt.get_shared())
     names, _, shapes = shape_info
     dtypes = [np.dtype("float64")] * len(names)
 
     def make_logp_func():  # type: ignore[no-untyped-def]
-        def logp(_x, **data):  # type: ignore[no-untyped-def]
-            value, grad = logp_fn(_x, *[data[n] for n in logp_names])
+        def logp(_x):  # type: ignore[no-untyped-def]
+            value, grad = logp_fn(_x, *logp_data)
             return float(value), np.asarray(grad, dtype="float64", order="C")
 
         return logp
 
     def make_expand_func(seed1, seed2, chain):  # type: ignore[no-untyped-def]
-        def expand(_x, **data):  # type: ignore[no-untyped-def]
-            values = expand_fn(_x, *[data[n] for n in expand_names])
+        def expand(_x):  # type: ignore[no-untyped-def]
+            values = expand_fn(_x, *expand_data)
             return {
                 name: np.asarray(v, order="C", dtype=dt).reshape(shape)
                 for name, v, dt, shape in zip(names, values, dtypes, shapes, strict=True)
@@ -188,7 +186,6 @@ def _pyfunc_model(model: Any) -> Any:
         expanded_dtypes=dtypes,
         expanded_shapes=shapes,
         expanded_names=names,
-        shared_data=shared,
         dims=dims,
         coords=coords,
     )
