@@ -1,13 +1,16 @@
 """The ``sctforecast`` command.
 
-Exit codes: 0 ok, 1 a reconciliation failed, 2 usage or input error.  Errors
-are printed as one clear line, never a traceback.
+Exit codes: 0 ok, 1 a reconciliation failed, 2 usage or input error (including
+a file that cannot be read or written), 3 an internal error (a bug: one line
+asking for a report; ``--debug`` shows the traceback).  An error is the first
+line on stderr, never a traceback; progress goes to stderr and is cleared.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import logging.handlers
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -17,12 +20,18 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sctforecast.errors import DataQualityWarning, SctForecastError
+from sctforecast.errors import (
+    ConfigError,
+    DataQualityWarning,
+    ReconciliationError,
+    SctForecastError,
+)
 from sctforecast.money import format_money
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_MISMATCH, EXIT_INPUT = 0, 1, 2
+EXIT_OK, EXIT_MISMATCH, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
 
 
 def findings_table(report, title: str) -> Table:  # type: ignore[no-untyped-def]
@@ -135,12 +144,20 @@ def _add_run_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
 
 
 def _progress(console: Console) -> Progress:
+    """A spinner on stderr, as wide as ``console``, cleared when it stops.
+
+    On stderr so that the output proper (stdout) holds only results; transient
+    so that, when a command fails, its error is the first thing left on the
+    screen.  Nothing is drawn when stderr is not a terminal.
+    """
+    stderr = Console(stderr=True, highlight=False, width=console.width)
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         TimeElapsedColumn(),
-        console=console,
-        transient=False,
+        console=stderr,
+        transient=True,
+        disable=not stderr.is_terminal,
     )
 
 
@@ -506,6 +523,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Placement costs, care-demand forecasts and MTFP projections.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="on an error, also print the traceback (for a bug report)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("reconcile", help="reconcile an outturn ledger (CSV or xlsx)")
@@ -535,29 +557,94 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``sctforecast`` command; returns the exit code."""
+    """Entry point of the ``sctforecast`` command; returns the exit code.
+
+    A typed error (:class:`SctForecastError`) is printed as
+    ``sctforecast <command>: error: <message>`` (further lines list more
+    problems of the same input) and gives exit 2, or 1 for a
+    :class:`ReconciliationError`.  A file the system will not read or write
+    gives exit 2 too.  Anything else is a bug: one line,
+    ``sctforecast <command>: internal error: <type>: <message>; please report
+    this with the command you ran``, exit 3.  ``--debug`` adds the traceback
+    after that first line.  Warnings and log messages are held until the
+    command succeeds and then printed after its output, so that an error is
+    always the first line on stderr (``--verbose`` streams log messages as
+    they happen instead).
+    """
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse prints its own usage line
         return EXIT_INPUT if exc.code not in (0, None) else EXIT_OK
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s"
-    )
-    console = Console(highlight=False, width=max(140, Console().width))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DataQualityWarning)
-            return _COMMANDS[args.command](args, console)
-    except SctForecastError as err:
-        first, *rest = str(err).splitlines()
-        print(f"sctforecast {args.command}: error: {first}", file=sys.stderr)
+    name = f"sctforecast {args.command}"
+
+    def say(kind: str, message: str) -> None:
+        first, *rest = message.splitlines() or [""]
+        print(f"{name}: {kind}: {first}", file=sys.stderr)
         for line in rest:
             print(line, file=sys.stderr)
+        if args.debug:
+            import traceback
+
+            traceback.print_exc(file=sys.stderr)
+
+    def internal(err: BaseException) -> int:
+        message = " ".join(str(err).split())
+        message = message if len(message) <= 300 else message[:297] + "..."
+        say(
+            "internal error",
+            f"{type(err).__name__}: {message}; please report this with the command you ran",
+        )
+        return EXIT_INTERNAL
+
+    held = logging.handlers.BufferingHandler(capacity=10_000)
+    held.setFormatter(logging.Formatter("%(message)s"))
+    live = logging.StreamHandler(sys.stderr)
+    live.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(live if args.verbose else held)
+    root.setLevel(logging.INFO if args.verbose else logging.WARNING)
+    console = Console(highlight=False, width=max(140, Console().width))
+    try:
+        # bounds on the whole-number options the commands share, before any work is done
+        for option, (lo, hi) in {
+            "draws": (1, 100_000),
+            "seed": (0, 2**32 - 1),
+            "horizon": (1, 600),
+            "workers": (1, 256),
+        }.items():
+            value = getattr(args, option, None)
+            if value is not None and not lo <= value <= hi:
+                raise ConfigError(
+                    f"--{option} {value} is outside {lo:,} to {hi:,}; give a whole number in that range"
+                )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("ignore", DataQualityWarning)
+            code = _COMMANDS[args.command](args, console)
+        for record in held.buffer:
+            print(held.format(record), file=sys.stderr)
+        for w in caught:
+            print(f"{name}: warning: {w.message}", file=sys.stderr)
+        return code
+    except SctForecastError as err:
+        say("error", str(err))
+        return EXIT_MISMATCH if isinstance(err, ReconciliationError) else EXIT_INPUT
+    except OSError as err:  # the system refused a path the user gave: not a bug
+        if err.errno is None:
+            return internal(err)
+        where = f": {err.filename}" if err.filename else ""
+        say("error", f"{err.strerror or err}{where}; check the path and that you may use it")
         return EXIT_INPUT
-    except OSError as err:
-        print(f"sctforecast {args.command}: error: {err}", file=sys.stderr)
-        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print(f"{name}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as err:  # noqa: BLE001 - the one place a bug becomes a bug report
+        return internal(err)
+    finally:
+        root.removeHandler(live if args.verbose else held)
+        root.setLevel(level)
+        held.close()
 
 
 if __name__ == "__main__":  # pragma: no cover

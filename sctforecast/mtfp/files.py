@@ -23,11 +23,11 @@ from __future__ import annotations
 import copy
 import json
 import re
-import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from sctforecast._io import read_toml
 from sctforecast.errors import ConfigError
 from sctforecast.mtfp.schema import ITEM_MARKERS, LIST_SECTIONS, SCHEMA
 
@@ -58,7 +58,7 @@ def builtin_path(name: str) -> Path:
 
 def load_scenario_file(path: Path, seen: tuple[str, ...] = ()) -> dict[str, Any]:
     """Read a scenario file and everything it inherits, merged (markers consumed)."""
-    data = _read_toml(path)
+    data = read_toml(path, kind="scenario")
     _absolute_ledger(data, path)
     parent = data.pop("inherits", None)
     if parent is None:
@@ -79,18 +79,6 @@ def load_scenario_file(path: Path, seen: tuple[str, ...] = ()) -> dict[str, Any]
             )
     base = load_scenario_file(base_path, (*seen, key))
     return merge_scenario(base, data, where=str(path))
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        raise ConfigError(f"{path}: no such scenario file; check the path")
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: not valid TOML ({err}); check quoting and brackets") from err
-    except UnicodeDecodeError as err:
-        raise ConfigError(f"{path}: is not a text TOML file") from err
 
 
 def _absolute_ledger(data: dict[str, Any], path: Path) -> None:

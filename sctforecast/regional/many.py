@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sctforecast._io import atomic_directory
+from sctforecast._io import atomic_directory, write_csv
 from sctforecast.errors import DataValidationError
 from sctforecast.money import format_money
 from sctforecast.regional.data import AuthorityPanel, read_authority_folder
@@ -187,7 +187,7 @@ def _write_report(table: pd.DataFrame, out: str | os.PathLike[str]) -> None:
         + "</body></html>"
     )
     with atomic_directory(out) as tmp:
-        table.to_csv(tmp / "authorities.csv", index=False)
+        write_csv(table, tmp / "authorities.csv")
         (tmp / "report.html").write_text(page, encoding="utf-8")
 
 

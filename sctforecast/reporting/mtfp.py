@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sctforecast._io import atomic_directory
+from sctforecast._io import atomic_directory, write_csv
 from sctforecast.mtfp.result import MTFPProjection
 from sctforecast.reporting.charts import fan_chart, save_figure, waterfall
 from sctforecast.reporting.workbook import PERCENT_FORMAT, write_workbook
@@ -78,10 +78,10 @@ def write_projection(p: MTFPProjection, out_dir: str | os.PathLike[str]) -> Path
     """Write :data:`OUTPUT_FILES` into ``out_dir`` atomically; returns the folder."""
     tables = projection_tables(p)
     with atomic_directory(out_dir) as tmp:
-        tables["summary"].to_csv(tmp / "mtfp_summary.csv")
-        tables["intervals"].to_csv(tmp / "mtfp_intervals.csv", index=False)
-        tables["breakeven"].to_csv(tmp / "mtfp_breakeven.csv", index=False)
-        tables["assumptions"].to_csv(tmp / "mtfp_assumptions.csv", index=False)
+        write_csv(tables["summary"], tmp / "mtfp_summary.csv", index=True)
+        write_csv(tables["intervals"], tmp / "mtfp_intervals.csv")
+        write_csv(tables["breakeven"], tmp / "mtfp_breakeven.csv")
+        write_csv(tables["assumptions"], tmp / "mtfp_assumptions.csv")
         write_workbook(
             tmp / "mtfp.xlsx",
             {

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sctforecast._io import write_csv
 from sctforecast.money import format_money
 from sctforecast.reporting.charts import fan_chart, save_figure, waterfall
 from sctforecast.reporting.workbook import PERCENT_FORMAT, write_workbook
@@ -79,12 +80,12 @@ def write_run_folder(
     """Write every file of the run into ``folder`` (a temporary folder the caller moves into place)."""
     folder = Path(folder)
     # --- CSV -------------------------------------------------------------------------
-    tables["summary"].to_csv(folder / "mtfp_summary.csv")
-    tables["intervals"].to_csv(folder / "mtfp_intervals.csv", index=False)
-    tables["breakeven"].to_csv(folder / "mtfp_breakeven.csv", index=False)
-    demand_table.to_csv(folder / "demand_forecast.csv", index=False)
+    write_csv(tables["summary"], folder / "mtfp_summary.csv", index=True)
+    write_csv(tables["intervals"], folder / "mtfp_intervals.csv")
+    write_csv(tables["breakeven"], folder / "mtfp_breakeven.csv")
+    write_csv(demand_table, folder / "demand_forecast.csv")
     recon = reconciliation.to_frame()
-    recon.to_csv(folder / "reconciliation.csv", index=False)
+    write_csv(recon, folder / "reconciliation.csv")
     unit = calibration.table.copy()
     sources = calibration.model.unit_costs.weekly.set_index("placement_type")[
         ["price_year", "basis", "source"]
@@ -102,7 +103,7 @@ def write_run_folder(
         ],
         ignore_index=True,
     )[["area", "assumption", "value", "source"]]
-    assumptions.to_csv(folder / "assumptions.csv", index=False)
+    write_csv(assumptions, folder / "assumptions.csv")
     # --- charts ----------------------------------------------------------------------------
     closing = projection.draws["closing_cumulative_deficit"].values / 100
     save_figure(

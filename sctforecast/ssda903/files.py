@@ -80,6 +80,9 @@ def locate_returns(
     return str(folder), returns, True
 
 
+_FIRST_DAY, _LAST_DAY = pd.Timestamp("1900-04-01"), pd.Timestamp("2201-03-31")
+
+
 def _parse_dates(
     col: pd.Series, *, file: str, column: str, rows: pd.Series, problems: list[str]
 ) -> pd.Series:
@@ -100,6 +103,17 @@ def _parse_dates(
         problems.append(
             f"{file}, column {column}: unparseable date(s) at {listing}{more}; write dates as dd/mm/yyyy"
         )
+    # the financial years the library holds (FinancialYear: 1900/01 to 2200/01)
+    far = out.notna() & ((out < _FIRST_DAY) | (out > _LAST_DAY))
+    if far.any():
+        listing = ", ".join(
+            f"row {r} ({v!r})" for r, v in zip(rows[far][:10], text[far][:10], strict=True)
+        )
+        problems.append(
+            f"{file}, column {column}: date(s) outside 1 April 1900 to 31 March 2201 at "
+            f"{listing}; check the year"
+        )
+        out = out.where(~far)
     return out
 
 

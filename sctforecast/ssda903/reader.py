@@ -126,8 +126,8 @@ def _read_returns(
             frames.append(read_return(ret))
         except DataValidationError as err:
             problems += err.problems
-    if problems:
-        raise DataValidationError(problems, where=origin)
+    if problems:  # each problem names its file; the folder heads a list of several
+        raise DataValidationError(problems, where=origin if len(problems) > 1 else None)
     return frames
 
 
