@@ -182,3 +182,12 @@ def test_command_line_refuses_scenarios_on_different_ledgers(tmp_path, capsys):
         == 2
     )
     assert "--sheet needs --ledger" in capsys.readouterr().err
+
+
+def test_comparison_csv_is_formula_safe(tmp_path):
+    s = Scenario.builtin().override({}, name="=HYPERLINK(1)")
+    c = compare_scenarios(project_many(LEDGER, [s], profile=PROFILE, draws=20, random_seed=1))
+    out = write_comparison(c, tmp_path / "cmp")
+    text = (out / "scenario_comparison.csv").read_text()
+    assert "'=HYPERLINK(1)" in text and "\n=HYPERLINK" not in text
+    assert (out / "scenarios" / "HYPERLINK_1").is_dir()

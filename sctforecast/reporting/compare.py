@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sctforecast._io import atomic_directory
+from sctforecast._io import atomic_directory, write_csv
 from sctforecast.mtfp.many import ScenarioComparison
 from sctforecast.reporting.charts import save_figure, scenarios_chart
 from sctforecast.reporting.mtfp import breakeven_pounds
@@ -46,7 +46,7 @@ def write_comparison(c: ScenarioComparison, out_dir: str | os.PathLike[str]) -> 
     scenario under ``scenarios/<name>/``, into ``out_dir`` atomically."""
     longest = max(c.projections.values(), key=lambda p: len(p.years))
     with atomic_directory(out_dir) as tmp:
-        comparison_pounds(c).to_csv(tmp / "scenario_comparison.csv", index=False)
+        write_csv(comparison_pounds(c), tmp / "scenario_comparison.csv")
         ax = scenarios_chart(
             {
                 n: p.draws["closing_cumulative_deficit"].values / 100
@@ -67,10 +67,10 @@ def write_comparison(c: ScenarioComparison, out_dir: str | os.PathLike[str]) -> 
             d.mkdir(parents=True)
             means = p.footed_means()
             means.index.name = "line"
-            means.to_csv(d / "mtfp_summary.csv")
+            write_csv(means, d / "mtfp_summary.csv", index=True)
             intervals = p.summary(ci_prob=c.ci_prob)
             for col in ("mean", "median", "lower", "upper"):
                 intervals[f"{col}_pounds"] = intervals.pop(f"{col}_pence") / 100
-            intervals.to_csv(d / "mtfp_intervals.csv", index=False)
-            breakeven_pounds(p).to_csv(d / "mtfp_breakeven.csv", index=False)
+            write_csv(intervals, d / "mtfp_intervals.csv")
+            write_csv(breakeven_pounds(p), d / "mtfp_breakeven.csv")
     return Path(out_dir)
