@@ -118,7 +118,8 @@ def test_comparison_table_pairs_each_path_with_the_reference():
     assert width < row["in_year_deficit_upper_pence"] - row["in_year_deficit_lower_pence"]
     be = runs["high_demand"].breakeven().set_index("financial_year").loc[y]
     assert row["contract_sum_needed_mean_pence"] == be["contract_sum_needed_mean_pence"]
-    assert "high_demand" in c.text and "against default" in c.text
+    assert "high_demand: 2028/29 in-year deficit" in c.text
+    assert "more than default's on average (greater on 100% of the paths)" in c.text
     assert "reference 'default'" in repr(c)
 
 

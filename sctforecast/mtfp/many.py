@@ -163,9 +163,11 @@ class ScenarioComparison:
                 f"closing cumulative deficit {format_money(r.closing_cumulative_deficit_mean_pence)}"
             )
             if r.scenario != self.reference and not pd.isna(r.difference_mean_pence):
+                diff = int(r.difference_mean_pence)
+                side = "more than" if diff >= 0 else "less than"
                 line += (
-                    f"; {format_money(int(r.difference_mean_pence))} against {self.reference} "
-                    f"(worse on {r.p_worse_than_reference:.0%} of paths)"
+                    f"; a deficit {format_money(abs(diff))} {side} {self.reference}'s on average "
+                    f"(greater on {r.p_worse_than_reference:.0%} of the paths)"
                 )
             lines.append(line + ".")
         return "\n".join(lines)
