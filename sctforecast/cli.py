@@ -517,6 +517,137 @@ def _cache(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+# --- demand from SSDA903 returns: forecast and backtest ---------------------------------
+def _returns_folder(source: str, command: str):  # type: ignore[no-untyped-def]
+    """Read the SSDA903 returns in ``source`` (a folder), refusing a file."""
+    from sctforecast.errors import DataValidationError
+    from sctforecast.ssda903 import read_ssda903
+
+    path = Path(source)
+    if not path.exists():
+        raise DataValidationError(
+            f"{source}: no such folder; give the folder holding the SSDA903 returns"
+        )
+    if path.is_file():
+        raise DataValidationError(
+            f"{source}: is a file; `sctforecast {command}` reads a folder of SSDA903 returns "
+            "(header.csv and episodes.csv, or one subfolder per collection year); counts CSVs "
+            "are not yet supported by this command"
+        )
+    return read_ssda903(path)
+
+
+def _check_counts(**values: int) -> None:
+    """Whole-number options of the demand commands, checked before any work."""
+    from sctforecast.errors import ConfigError
+
+    bounds = {"months": (1, 600), "origins": (1, 100), "draws": (1, 100_000)}
+    bad = [
+        f"--{k} {v} is outside {bounds[k][0]:,} to {bounds[k][1]:,}; give a whole number in that range"
+        for k, v in values.items()
+        if not bounds[k][0] <= v <= bounds[k][1]
+    ]
+    if bad:
+        raise ConfigError(bad)
+
+
+def _forecast(args: argparse.Namespace, console: Console) -> int:
+    from sctforecast.demand.placement import PlacementFlowModel
+    from sctforecast.demand.placement_report import write_forecast
+
+    _check_counts(months=args.months, draws=args.draws)
+    data = _returns_folder(args.source, "forecast")
+    model = PlacementFlowModel(n_draws=args.draws).fit(data)
+    ds = model.forecast_draws(args.months, random_seed=args.seed)
+    out, table = write_forecast(args.out, model, data, ds)
+    console.print(repr(model))
+    t = Table(
+        title=f"Children in care at month ends: median and 90% interval of {args.draws:,} draws"
+    )
+    for col in ("month", "group", "median", "90% interval"):
+        t.add_column(col, justify="left" if col in ("month", "group") else "right")
+    months = list(dict.fromkeys(table["month"]))
+    shown = set(months[11::12]) | {months[0], months[-1]}
+    for r in table[table["month"].isin(shown)].itertuples(index=False):
+        t.add_row(r.month, r.group, f"{r.median:,.0f}", f"{r.lower:,.0f} to {r.upper:,.0f}")
+    console.print(t)
+    console.print(f"Output: {out}")
+    return EXIT_OK
+
+
+def _backtest(args: argparse.Namespace, console: Console) -> int:
+    from sctforecast.demand.placement import PlacementFlowModel
+    from sctforecast.demand.placement_backtest import GROUPS, METHODS, backtest_placement
+
+    _check_counts(origins=args.origins, months=args.months, draws=args.draws)
+    data = _returns_folder(args.source, "backtest")
+    bt = backtest_placement(
+        data,
+        origins=args.origins,
+        every=args.every,
+        horizon=args.months,
+        model=PlacementFlowModel(n_draws=args.draws),
+        random_seed=args.seed,
+    )
+    out = bt.write(args.out)
+    s = bt.summary.set_index(["group", "method"])
+    t = Table(title=f"Backtest: {len(bt.origins)} origin(s), {args.months} month ends ahead")
+    t.add_column("group")
+    for m in METHODS:
+        t.add_column(f"MAPE {m}", justify="right")
+    t.add_column("model 90% coverage", justify="right")
+    for g in GROUPS:
+        t.add_row(
+            g,
+            *(f"{s.loc[(g, m), 'mape']:.1f}%" for m in METHODS),
+            f"{s.loc[(g, 'model'), 'coverage']:.0%}",
+        )
+    console.print(t)
+    if len(bt.origins) < args.origins:
+        console.print(
+            f"{args.origins} origins asked for; the returns leave room for {len(bt.origins)} "
+            f"with a year before each and {args.months} months after it."
+        )
+    console.print(bt.text)
+    console.print(f"Output: {out}")
+    return EXIT_OK
+
+
+def _add_demand_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "forecast",
+        help="forecast children in care by placement type from SSDA903 returns",
+        description="Fit the placement-level model to a folder of SSDA903 returns and "
+        "forecast month-end children in care by placement type and category (CSV and a "
+        "fan chart).",
+    )
+    p.add_argument("source", help="folder of SSDA903 returns")
+    p.add_argument("--months", type=int, default=60, help="months ahead (default 60)")
+    p.add_argument("--out", default="forecast", help="output folder (default ./forecast)")
+    p.add_argument("--draws", type=int, default=1000, help="forecast draws (default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p = sub.add_parser(
+        "backtest",
+        help="rolling-origin backtest of the placement model on SSDA903 returns",
+        description="Cut the returns back to each origin, refit, forecast and compare with "
+        "what happened, by category: the model, a flat forecast and the 6-month "
+        "deterministic method.",
+    )
+    p.add_argument("source", help="folder of SSDA903 returns")
+    p.add_argument("--origins", type=int, default=3, help="how many origins (default 3)")
+    p.add_argument(
+        "--every",
+        type=int,
+        choices=(1, 3, 6, 12),
+        default=12,
+        help="months between origins (default 12: each 31 March)",
+    )
+    p.add_argument("--months", type=int, default=12, help="months ahead (default 12)")
+    p.add_argument("--out", default="backtest", help="output folder (default ./backtest)")
+    p.add_argument("--draws", type=int, default=1000, help="forecast draws (default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sctforecast",
@@ -543,6 +674,7 @@ def build_parser() -> argparse.ArgumentParser:
         "show", help="print a scenario after inheritance, as TOML, and its assumptions table"
     )
     show.add_argument("file", help="scenario file (.toml) or a built-in name")
+    _add_demand_parsers(sub)
     return parser
 
 
@@ -553,6 +685,8 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "scenario": _scenario,
     "run-many": _run_many,
     "cache": _cache,
+    "forecast": _forecast,
+    "backtest": _backtest,
 }
 
 

@@ -253,9 +253,10 @@ def placement_data(tmp_path_factory):
 def test_placement_model_recovers_entry_rates(placement_data):
     data, truth = placement_data
     m = PlacementFlowModel(n_draws=2000).fit(data, since="2016-04-01")
-    draws = m.posterior.draw(np.random.default_rng(0), 4000)["entry_rate"]
-    lo, hi = np.quantile(draws, [0.005, 0.995], axis=0)
-    assert ((lo <= truth.entry_rate) & (truth.entry_rate <= hi)).all()
+    entries = m.rates(ci_prob=0.99).query("flow == 'entries'")
+    total = truth.entry_rate.sum()  # children a month, all ages
+    assert entries["current_lower"].sum() < total < entries["current_upper"].sum()
+    assert abs(entries["window_mean"].sum() / total - 1) < 0.05
     assert m.posterior.months == 96
 
 
