@@ -46,8 +46,9 @@ model = CareFlowModel(CareFlowConfig(draws=1000, tune=1000, chains=4)).build(dat
 t1 = time.perf_counter()
 kw = dict(draws=1000, tune=1000, chains=4, target_accept=0.9)
 if mode == "library":
-    from sctforecast.demand.compile_cache import sample_nutpie
-    idata = sample_nutpie(model, cores=2, random_seed=1, **kw)
+    import nutpie
+    from sctforecast.demand.compile_cache import compile_nutpie
+    idata = nutpie.sample(compile_nutpie(model), cores=2, seed=1, progress_bar=False, **kw)
 else:
     with model:
         idata = pm.sample(nuts_sampler="nutpie", cores=2, random_seed=1, progressbar=False,

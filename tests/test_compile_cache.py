@@ -68,10 +68,11 @@ def test_compile_folder_is_set_before_pytensor_is_imported(tmp_path):
 def test_nutpie_gets_the_cached_functions_and_gives_the_same_draws():
     import warnings
 
+    import nutpie
     import pymc as pm
     from pytensor.link.numba.dispatch.basic import numba_funcify_and_cache_key
 
-    from sctforecast.demand.compile_cache import register_cacheable_digamma, sample_nutpie
+    from sctforecast.demand.compile_cache import compile_nutpie, register_cacheable_digamma
 
     y = np.array([31, 42, 38, 55, 47, 60])
     with pm.Model() as model:
@@ -84,11 +85,11 @@ def test_nutpie_gets_the_cached_functions_and_gives_the_same_draws():
     )
     _, key = numba_funcify_and_cache_key(logp.f.maker.fgraph)
     assert key is not None  # the whole log density and gradient can be cached
-    kw = dict(draws=300, tune=300, chains=2, random_seed=7, target_accept=0.9)
-    ours = sample_nutpie(model, cores=1, **kw)
-    with model, warnings.catch_warnings():
+    kw = dict(draws=300, tune=300, chains=2, seed=7, target_accept=0.9, cores=1, progress_bar=False)
+    ours = nutpie.sample(compile_nutpie(model), **kw)
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        theirs = pm.sample(nuts_sampler="nutpie", cores=1, progressbar=False, **kw)
+        theirs = nutpie.sample(nutpie.compile_pymc_model(model), **kw)
     for name in ("log_mu", "log_alpha"):
         np.testing.assert_array_equal(ours.posterior[name].values, theirs.posterior[name].values)
     assert int(ours.sample_stats["diverging"].sum()) == 0

@@ -19,7 +19,7 @@ wraps them in C callbacks.  What each option buys was measured (see
 * **No per-process wrappers.**  nutpie compiles two C callbacks around the
   log density in every process, and they cannot be cached (they hold a
   pointer to the model's data; ``cache=True`` fails to pickle it).
-  :func:`sample_nutpie` hands nutpie the cached numba functions as Python
+  :func:`compile_nutpie` hands nutpie the cached numba functions as Python
   callables instead: the same sampler, the same draws for the same seed, a
   little call overhead per gradient instead of seconds of compilation.
 
@@ -40,8 +40,8 @@ import numpy as np
 
 __all__ = [
     "digamma",
+    "compile_nutpie",
     "register_cacheable_digamma",
-    "sample_nutpie",
     "use_compile_cache",
 ]
 
@@ -191,37 +191,16 @@ def _pyfunc_model(model: Any) -> Any:
     )
 
 
-def sample_nutpie(
-    model: Any,
-    *,
-    draws: int,
-    tune: int,
-    chains: int,
-    cores: int,
-    random_seed: int,
-    target_accept: float,
-    progressbar: bool = False,
-) -> Any:
-    """Sample ``model`` (a ``pymc.Model``) with nutpie, reusing compiled code
-    between processes; the same draws as ``pm.sample(nuts_sampler="nutpie")``
-    with the same seed.  Returns ArviZ ``InferenceData`` (posterior and
-    sample_stats)."""
+def compile_nutpie(model: Any) -> Any:
+    """``model`` (a ``pymc.Model``) compiled for ``nutpie.sample``, reusing compiled
+    code between processes: sampling it gives the same draws as
+    ``nutpie.compile_pymc_model(model)`` with the same seed."""
     import nutpie
 
     register_cacheable_digamma()
     try:
-        compiled = _pyfunc_model(model)
-    except (ImportError, AttributeError, TypeError, ValueError) as err:
+        return _pyfunc_model(model)
+    except (ImportError, AttributeError, TypeError) as err:
         # nutpie's internals moved: its own compile (correct, recompiled per process)
         log.info("nutpie's Python-callback model is not available (%s); compiling its C model", err)
-        compiled = nutpie.compile_pymc_model(model)
-    return nutpie.sample(
-        compiled,
-        draws=draws,
-        tune=tune,
-        chains=chains,
-        cores=cores,
-        seed=int(random_seed),
-        target_accept=target_accept,
-        progress_bar=progressbar,
-    )
+        return nutpie.compile_pymc_model(model)
