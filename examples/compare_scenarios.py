@@ -11,18 +11,21 @@ from openpyxl import load_workbook
 
 from sctforecast.datasets import load_outturn, sandwell_profile
 from sctforecast.money import format_money
-from sctforecast.mtfp import BUILTIN_SCENARIOS, Scenario, project
-from sctforecast.reporting import write_projection
+from sctforecast.mtfp import BUILTIN_SCENARIOS, Scenario, compare_scenarios, project_many
+from sctforecast.reporting import write_comparison, write_projection
 
 out_dir = Path(sys.argv[1] if len(sys.argv) > 1 else "sctforecast-output/scenarios")
 # the engine takes the baseline ledger and the authority profile as arguments:
 # here the embedded 2023/24 outturn and Sandwell's profile (004)
 ledger, profile = load_outturn(), sandwell_profile()
-runs = {}
-for name in BUILTIN_SCENARIOS:
-    runs[name] = project(
-        ledger, Scenario.builtin(name), profile=profile, draws=2000, random_seed=20240401
-    )
+# every scenario over the same 2,000 paths (common random numbers), in one go
+runs = project_many(
+    ledger,
+    [Scenario.builtin(name) for name in BUILTIN_SCENARIOS],
+    profile=profile,
+    draws=2000,
+    random_seed=20240401,
+)
 
 base = runs["default"]
 print(base.text)
@@ -48,6 +51,10 @@ for name in BUILTIN_SCENARIOS[1:]:
 
 need = base.required_savings("2024/25", 0.9)
 print(f"Extra savings needed to break even in 2024/25 with 90% confidence: {format_money(need)}")
+
+comparison = compare_scenarios(runs)  # against the first, "default", path by path
+print(comparison.text)
+write_comparison(comparison, out_dir / "comparison")
 
 folder = write_projection(base, out_dir / "default")
 ws = load_workbook(folder / "mtfp.xlsx")["Summary"]

@@ -139,12 +139,16 @@ def _add_run_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
     )
 
     p = sub.add_parser(
-        "project", help="project an MTFP scenario (TOML) and write tables, workbook and charts"
+        "project",
+        help="project an MTFP scenario (TOML) and write tables, workbook and charts; "
+        "several scenarios are compared over the same paths",
     )
     p.add_argument(
         "scenario",
+        nargs="+",
         help="scenario file (.toml) or a built-in name: default, flat_cash, inflation_funded, "
-        "high_demand, savings_slippage",
+        "high_demand, savings_slippage; give several to compare them (the first is the "
+        "reference) in one comparison table and chart",
     )
     p.add_argument(
         "--ledger",
@@ -245,7 +249,9 @@ def _project(args: argparse.Namespace, console: Console) -> int:
     from sctforecast.mtfp import Scenario, project, scenario_ledger
     from sctforecast.reporting import write_projection
 
-    scenario = Scenario.resolve(args.scenario)
+    if len(args.scenario) > 1:
+        return _project_many(args, console)
+    scenario = Scenario.resolve(args.scenario[0])
     if args.draws is not None and args.draws < 1:
         from sctforecast.errors import ConfigError
 
@@ -287,6 +293,85 @@ def _project(args: argparse.Namespace, console: Console) -> int:
         )
     )
     console.print(f"Baseline: {ledger.origin}. Output: {Path(out).resolve()}")
+    return EXIT_OK
+
+
+def _batch_ledger(args: argparse.Namespace, scenarios: list) -> object:  # type: ignore[type-arg]
+    """The one baseline ledger a batch of scenarios is compared on."""
+    from sctforecast.datasets import load_outturn
+    from sctforecast.errors import ConfigError
+    from sctforecast.ledger import read_ledger
+    from sctforecast.mtfp import scenario_ledger
+
+    if args.ledger is not None:
+        return read_ledger(args.ledger, sheet=args.sheet)
+    if args.sheet is not None:
+        raise ConfigError("--sheet needs --ledger (the sheet of that workbook)")
+    named = {(s.baseline_ledger, s.baseline_sheet): s for s in scenarios}
+    if len(named) > 1:
+        raise ConfigError(
+            "the scenarios name different baseline ledgers ("
+            + "; ".join(f"{s.name}: {src}" for (src, _), s in named.items())
+            + "); scenarios are compared on one baseline: pass --ledger, or compare them one "
+            "baseline at a time"
+        )
+    return scenario_ledger(scenarios[0], embedded=load_outturn())
+
+
+def _project_many(args: argparse.Namespace, console: Console) -> int:
+    from sctforecast.datasets import sandwell_profile
+    from sctforecast.errors import ConfigError
+    from sctforecast.mtfp import Scenario, compare_scenarios, project_many
+    from sctforecast.reporting import write_comparison
+
+    if args.draws is not None and args.draws < 1:
+        raise ConfigError(f"--draws must be at least 1, got {args.draws}")
+    scenarios = [Scenario.resolve(spec) for spec in args.scenario]
+    ledger = _batch_ledger(args, scenarios)
+    profile = sandwell_profile()
+    with _progress(console) as progress:
+        task = progress.add_task(f"projecting {len(scenarios)} scenarios", total=None)
+        runs = project_many(
+            ledger,  # type: ignore[arg-type]
+            scenarios,
+            profile=profile,
+            draws=args.draws,
+            random_seed=args.seed,
+            progress=lambda msg: progress.update(task, description=msg),
+        )
+        comparison = compare_scenarios(runs)
+        progress.update(task, description="writing the comparison")
+        out = write_comparison(comparison, args.out)
+        progress.update(task, description=f"wrote {out}")
+    n = next(iter(runs.values())).n_draws
+    t = Table(
+        title=f"{len(runs)} scenarios, {profile.name}, the same {n:,} paths "
+        f"(differences against {comparison.reference}, path by path)"
+    )
+    for c in (
+        "scenario",
+        "year",
+        "in-year deficit (mean)",
+        "P(breakeven)",
+        "closing cumulative deficit (mean)",
+        f"difference from {comparison.reference}",
+    ):
+        t.add_column(c, justify="left" if c in ("scenario", "year") else "right")
+    baseline = next(iter(runs.values())).years[0]
+    for r in comparison.table.itertuples(index=False):
+        if r.financial_year == baseline:  # the outturn: the same in every scenario
+            continue
+        diff = r.difference_mean_pence
+        t.add_row(
+            r.scenario,
+            r.financial_year,
+            format_money(r.in_year_deficit_mean_pence),
+            f"{r.p_breakeven:.0%}",
+            format_money(r.closing_cumulative_deficit_mean_pence),
+            "" if diff is None or diff != diff else format_money(int(diff)),
+        )
+    console.print(t)
+    console.print(f"Baseline: {ledger.origin}. Output: {Path(out).resolve()}")  # type: ignore[attr-defined]
     return EXIT_OK
 
 
@@ -443,6 +528,76 @@ def _run_many(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+# --- saved results: sctforecast cache info | clear ---------------------------------------
+def add_cache_options(p: argparse.ArgumentParser) -> None:
+    """``--cache-dir`` and ``--no-cache`` for a command that reuses saved results."""
+    p.add_argument(
+        "--cache-dir",
+        default=None,
+        metavar="DIR",
+        help="folder of saved results (default: SCTFORECAST_CACHE_DIR, else the per-user "
+        "cache folder; see `sctforecast cache info`)",
+    )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="compute everything afresh and save nothing (saved results are left as they are)",
+    )
+
+
+def result_cache(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The :class:`~sctforecast.cache.ResultCache` the options name."""
+    from sctforecast.cache import ResultCache
+
+    return ResultCache.default(args.cache_dir, enabled=not getattr(args, "no_cache", False))
+
+
+def _add_cache_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("cache", help="the saved results reused between runs: info, clear")
+    actions = p.add_subparsers(dest="action", required=True)
+    for name, text in (
+        ("info", "where saved results are kept, how many files and how much space, by kind"),
+        ("clear", "remove every saved result (the next runs compute afresh)"),
+    ):
+        a = actions.add_parser(name, help=text)
+        a.add_argument(
+            "--cache-dir",
+            default=None,
+            metavar="DIR",
+            help="the cache folder (default: as runs use)",
+        )
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 2**20:,.1f} MB"
+
+
+def _cache(args: argparse.Namespace, console: Console) -> int:
+    cache = result_cache(args)
+    if args.action == "clear":
+        files, size = cache.size()
+        removed = cache.clear()
+        console.print(
+            f"Removed {removed:,} saved results ({_megabytes(size)}) from {cache.root}",
+            markup=False,
+        )
+        return EXIT_OK
+    files, size = cache.size()
+    t = Table(title="Saved results by kind")
+    for c in ("kind", "files", "size"):
+        t.add_column(c, justify="left" if c == "kind" else "right")
+    for kind, (n, b) in cache.kinds().items():
+        t.add_row(kind, f"{n:,}", _megabytes(b))
+    t.add_row("all", f"{files:,}", _megabytes(size), style="bold")
+    console.print(f"Folder: {cache.root}", markup=False, soft_wrap=True)
+    console.print(t)
+    console.print(
+        "Remove them with `sctforecast cache clear`; run without them with --no-cache.",
+        markup=False,
+    )
+    return EXIT_OK
+
+
 # --- demand from SSDA903 returns: forecast and backtest ---------------------------------
 def _returns_folder(source: str, command: str):  # type: ignore[no-untyped-def]
     """Read the SSDA903 returns in ``source`` (a folder), refusing a file."""
@@ -593,6 +748,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tolerance", default="0", help="accepted difference in pounds (default 0)")
 
     _add_run_parsers(sub)
+    _add_cache_parsers(sub)
     p = sub.add_parser("scenario", help="inspect MTFP scenarios")
     scen = p.add_subparsers(dest="action", required=True)
     show = scen.add_parser(
@@ -609,6 +765,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "project": _project,
     "scenario": _scenario,
     "run-many": _run_many,
+    "cache": _cache,
     "forecast": _forecast,
     "backtest": _backtest,
 }

@@ -19,6 +19,8 @@ EXAMPLES = {
         "Scenario 'inflation_funded'",
         "flat cash after 2024/25",
         "Extra savings needed",
+        "5 scenarios over the same paths; reference 'default'",
+        "flat_cash: 2028/29 in-year deficit",
         "total income 2023/24 = 84,678,218",
     ],
     "reconcile_a_ledger.py": ["sheet 'Outturn'", "84,678,267", "1 of 6 checks do not reconcile"],

@@ -2,6 +2,12 @@
 
 from sctforecast.mtfp.answers import BREAKEVEN_COLUMNS
 from sctforecast.mtfp.baseline import baseline_lines, scenario_ledger
+from sctforecast.mtfp.many import (
+    COMPARISON_COLUMNS,
+    ScenarioComparison,
+    compare_scenarios,
+    project_many,
+)
 from sctforecast.mtfp.project import project
 from sctforecast.mtfp.result import (
     EXPENDITURE_LINES,
@@ -21,6 +27,7 @@ from sctforecast.mtfp.scenario import (
 __all__ = [
     "BREAKEVEN_COLUMNS",
     "BUILTIN_SCENARIOS",
+    "COMPARISON_COLUMNS",
     "EXPENDITURE_LINES",
     "INCOME_LINES",
     "MTFPProjection",
@@ -28,9 +35,12 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "SavingsItem",
     "Scenario",
+    "ScenarioComparison",
     "TOTAL_LINES",
     "ThirdPartyItem",
     "baseline_lines",
+    "compare_scenarios",
     "project",
+    "project_many",
     "scenario_ledger",
 ]

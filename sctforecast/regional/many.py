@@ -263,11 +263,24 @@ def scenario_grid(axes: Mapping[str, Sequence[Any]]) -> dict[str, dict]:
     return out
 
 
+#: Batches per worker in a scenario grid: enough that a slow worker does not hold
+#: up the end, few enough that scheduling stays a small share of the time.
+BATCHES_PER_WORKER = 4
+
+
+def grid_batches(names: Sequence[str], n_batches: int) -> list[tuple[int, list[str]]]:
+    """``names`` in ``n_batches`` contiguous batches of near-equal size, each
+    with the grid position of its first scenario."""
+    n_batches = max(1, min(int(n_batches), len(names)))
+    bounds = np.linspace(0, len(names), n_batches + 1).round().astype(int)
+    return [(int(a), list(names[a:b])) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
 def run_scenario_grid(
     grid: Mapping[str, dict],
     *,
     draws: int = 10_000,
-    batch: int = 25,
+    batch: int | None = None,
     scheduler: str | None = None,
     n_workers: int = 2,
     serial: bool = False,
@@ -276,20 +289,38 @@ def run_scenario_grid(
     progress: Callable[[int, int], None] | None = None,
     client=None,  # type: ignore[no-untyped-def]
 ) -> tuple[pd.DataFrame, ManyResult]:
-    """Project every scenario of ``grid`` (batched ``batch`` to a task) on the engine
-    (``client``: an existing ``dask.distributed.Client`` to reuse)."""
+    """Project every scenario of ``grid`` on the engine, in batches (``client``:
+    an existing ``dask.distributed.Client`` to reuse).
+
+    Scenario ``i`` of the grid is projected with seed ``random_seed + i``
+    wherever it runs, so the numbers do not depend on the batching or on the
+    workers: a distributed run equals a serial one.  ``batch`` is the number
+    of scenarios per task; by default the grid is cut into
+    :data:`BATCHES_PER_WORKER` batches per worker, so each worker process
+    resolves the base scenario, ledger and profile once and the scheduler
+    handles a few dozen tasks at most, not one per scenario.
+    """
     names = list(grid)
-    tasks = {}
-    for b in range(0, len(names), batch):
-        chunk = names[b : b + batch]
-        tasks[f"batch{b // batch:05d}"] = {
+    if batch is not None and batch < 1:
+        from sctforecast.errors import ConfigError
+
+        raise ConfigError(f"batch must be at least 1 scenario, got {batch}")
+    workers = 1 if serial else _worker_count(client, n_workers)
+    n_batches = (
+        -(-len(names) // batch) if batch is not None else BATCHES_PER_WORKER * max(workers, 1)
+    )
+    tasks = {
+        f"batch{k:05d}": {
             "scenarios": {n: grid[n] for n in chunk},
             "draws": draws,
-            "seed": random_seed + b,
+            "seed": random_seed + first,
         }
+        for k, (first, chunk) in enumerate(grid_batches(names, n_batches))
+    }
     res = run_tasks(
         scenario_batch_task,
         tasks,
+        client=client,
         scheduler=scheduler,
         n_workers=n_workers,
         serial=serial,
@@ -298,3 +329,9 @@ def run_scenario_grid(
     )
     rows = [{"scenario": n, **v} for r in res.results.values() for n, v in r.items()]
     return pd.DataFrame(rows), res
+
+
+def _worker_count(client, n_workers: int) -> int:  # type: ignore[no-untyped-def]
+    if client is None:
+        return n_workers
+    return max(1, len(client.scheduler_info().get("workers", {})))

@@ -6,7 +6,7 @@ Every function takes ``ax=None`` and returns the Axes; none calls ``show()``.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib
 
@@ -20,7 +20,7 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 from sctforecast._io import atomic_file  # noqa: E402
 from sctforecast.constants import DEFAULT_CI_PROB, INNER_CI_PROB, interval_bounds  # noqa: E402
 
-__all__ = ["fan_chart", "waterfall", "category_chart", "save_figure"]
+__all__ = ["category_chart", "fan_chart", "save_figure", "scenarios_chart", "waterfall"]
 
 
 def _millions(x: float, _pos: object = None) -> str:
@@ -124,3 +124,35 @@ def save_figure(ax: Axes, path: str | os.PathLike[str]) -> None:
     with atomic_file(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110)
     plt.close(fig)
+
+
+def scenarios_chart(
+    draws: Mapping[str, np.ndarray],
+    labels: Sequence[str],
+    *,
+    ax: Axes | None = None,
+    title: str = "",
+    ylabel: str = "",
+    ci_prob: float = DEFAULT_CI_PROB,
+) -> Axes:
+    """Mean and central ``ci_prob`` interval of each scenario's ``draws``
+    (draws x periods, one array per scenario name) over ``labels``."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4.5))
+    lo_q, hi_q = interval_bounds(ci_prob)
+    x = np.arange(len(labels))
+    for k, (name, values) in enumerate(draws.items()):
+        d = np.asarray(values, dtype=float)
+        n = d.shape[1]
+        color = f"C{k % 10}"
+        lo, hi = np.quantile(d, [lo_q, hi_q], axis=0)
+        ax.fill_between(x[:n], lo, hi, alpha=0.12, color=color, linewidth=0)
+        ax.plot(x[:n], d.mean(axis=0), color=color, marker="o", label=str(name))
+    ax.set_xticks(x, list(labels))
+    ax.yaxis.set_major_formatter(FuncFormatter(_millions))
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="upper left", frameon=False, title=f"mean, {ci_prob:.0%} interval shaded")
+    ax.grid(axis="y", alpha=0.3)
+    return ax
