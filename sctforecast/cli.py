@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sctforecast.constants import DEFAULT_CI_PROB, interval_bounds
 from sctforecast.errors import (
     ConfigError,
     DataQualityWarning,
@@ -200,7 +201,7 @@ def summary_table(p, title: str) -> Table:  # type: ignore[no-untyped-def]
         t.add_column(c, justify="right" if c != "year" else "left")
     for y in p.years:
         d = p.line("in_year_deficit", y)
-        lo, hi = np.quantile(d, [0.05, 0.95])
+        lo, hi = np.quantile(d, interval_bounds(DEFAULT_CI_PROB))
         c = p.line("closing_cumulative_deficit", y)
         t.add_row(
             y,
