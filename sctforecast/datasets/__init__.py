@@ -13,6 +13,7 @@ from sctforecast.datasets._published import (
     load_outturn,
     load_placement_mix,
     load_sandwell,
+    sandwell_care_flows,
 )
 from sctforecast.datasets.sandwell import (
     ACTIVITY_ASSUMPTIONS,
@@ -31,6 +32,7 @@ __all__ = [
     "load_outturn",
     "load_placement_mix",
     "load_sandwell",
+    "sandwell_care_flows",
     "sandwell_activity_2023_24",
     "sandwell_children_march_2024",
     "sandwell_profile",
