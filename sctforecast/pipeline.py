@@ -67,13 +67,13 @@ def run_main_job(
     """
     say = progress or (lambda m: log.info(m))
     from sctforecast.costs import PlacementCostModel, calibrate
-    from sctforecast.datasets import known_inconsistencies, load_sandwell, sandwell_profile
-    from sctforecast.demand import (
-        CareFlowConfig,
-        CareFlowData,
-        CareFlowModel,
-        kpi_band_probabilities,
+    from sctforecast.datasets import (
+        known_inconsistencies,
+        load_sandwell,
+        sandwell_care_flows,
+        sandwell_profile,
     )
+    from sctforecast.demand import CareFlowConfig, CareFlowModel, kpi_band_probabilities
     from sctforecast.ledger import read_ledger
     from sctforecast.mtfp import BUILTIN_SCENARIOS, Scenario, project
     from sctforecast.reconcile import reconcile_outturn, variance_bridge
@@ -148,14 +148,14 @@ def run_main_job(
         del sim
     else:
         say(f"fitting the demand model ({chains} chains x {draws} draws)")
-        flows = CareFlowData.sandwell()
-        model = CareFlowModel(CareFlowConfig(draws=draws, tune=draws, chains=chains)).fit(
-            flows, random_seed=random_seed
-        )
+        flows = sandwell_care_flows()
+        model = CareFlowModel(
+            CareFlowConfig(draws=draws, tune=draws, chains=chains), mix=profile.mix
+        ).fit(flows, random_seed=random_seed)
         diag_text = model.diagnostics.text
         say(f"demand model fitted: {diag_text}")
-        ds = model.forecast_draws(horizon, random_seed=random_seed)
-        demand = model.demand(first, horizon, mix=profile.mix, random_seed=random_seed)
+        demand = model.demand(first, horizon, random_seed=random_seed)
+        ds = demand.ds
         from sctforecast.demand import summarise_draws
 
         demand_table = summarise_draws(ds)
@@ -163,12 +163,16 @@ def run_main_job(
         gap = model.gap_summary()
         import numpy as np
 
-        # history (published 31 March stocks, one label per year ending) then the forecast draws
+        from sctforecast.periods import financial_year_of
+
+        # history (published 31 March stocks, one label per year ending) then the forecast's 31 Marches
         history = ["2017/18", *flows.periods]
-        labels = [*history, *[str(p) for p in ds["period"].values]]
+        march = [i for i, m in enumerate(demand.months) if m.month == 3]
+        labels = [*history, *[financial_year_of(demand.months[i]).label for i in march]]
         n = ds.sizes["draw"]
         cic = np.concatenate(
-            [np.repeat(flows.stock[None, :], n, axis=0), ds["children_in_care"].values], axis=1
+            [np.repeat(flows.stock[None, :], n, axis=0), ds["children_in_care"].values[:, march]],
+            axis=1,
         )
         observed = pd.Series(dict(zip(history, map(float, flows.stock), strict=True)))
         cic_fan = (cic, labels, observed)
@@ -206,7 +210,17 @@ def run_main_job(
             cic_fan=cic_fan,
             ppc_model=ppc_model,
             calibration=cal,
-            activity_assumptions=profile.assumptions,
+            activity_assumptions=profile.assumptions
+            if ssda903
+            else pd.concat(
+                [
+                    profile.assumptions,
+                    model.assumptions.assign(topic=lambda t: "demand model: " + t["topic"]).rename(
+                        columns={"topic": "placement_type"}
+                    ),
+                ],
+                ignore_index=True,
+            ),
             inconsistencies=known_inconsistencies(),
             demand_source=f"SSDA903 returns in {ssda903}"
             if ssda903

@@ -79,7 +79,6 @@ def forecast_series_task(
     children in care are reported (the cost columns are left empty)."""
     p = {k: np.asarray(v) for k, v in posterior.items()}
     rng = np.random.default_rng(seed)
-    n = p["a"].size
     first = pd.Period(last_period, freq="M") + 1
     # whole financial years: start at the next April
     skip = (4 - first.month) % 12
@@ -91,8 +90,6 @@ def forecast_series_task(
         xslope_last=p["d"],
         alpha=np.exp(p["log_alpha"]),
         alpha_x=np.exp(p["log_alpha_x"]),
-        gap_mu=np.zeros(n),
-        gap_sigma=np.full(n, 1e-9),
         changepoint_scale=0.05,
         stock0=stock0,
         population=population,
