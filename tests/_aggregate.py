@@ -28,11 +28,13 @@ def synthetic_care_flows(
     seed: int = 0,
     population: float = 85_000.0,
     gap_sd: float = 8.0,
+    quarterly_stocks: bool = False,
 ) -> tuple[CareFlowData, dict[str, float]]:
     """Flows and stocks from the model's process with :data:`TRUTH`: mean-reverting
     rates, Poisson counts of the latent flows, published stocks the latent stock
     plus Normal(0, ``gap_sd``) measurement error (monthly: stocks are the flows'
-    running total, as SSDA903 gives them)."""
+    running total, as SSDA903 gives them).  ``quarterly_stocks`` adds published
+    stocks at the other quarter ends (yearly data)."""
     rng = np.random.default_rng(seed)
     step = 12 if freq == "year" else 1
     M = 12 * years
@@ -80,8 +82,26 @@ def synthetic_care_flows(
     else:
         stock = 800.0 + np.r_[0.0, np.cumsum(e - x)]
         periods = tuple(str(m) for m in months)
+    points = None
+    if quarterly_stocks and freq == "year":
+        ends = [m for m in range(3, M, 3) if m % 12]
+        points = pd.DataFrame(
+            {
+                "date": [months[m - 1].end_time.normalize() for m in ends],
+                "children_in_care": np.round(
+                    h["stock"][0, ends] + rng.normal(0, gap_sd, len(ends))
+                ),
+            }
+        )
     data = CareFlowData(
-        periods, e, x, stock, np.full(len(periods), population), freq=freq, source="synthetic"
+        periods,
+        e,
+        x,
+        stock,
+        np.full(len(periods), population),
+        freq=freq,
+        source="synthetic",
+        stock_points=points,
     )
     return data, {**TRUTH, "latent_end": float(h["stock"][0, -1])}
 
@@ -108,8 +128,9 @@ def pinned_posterior(
         "exit_sd": np.abs(n(0.08, 0.02)),
         "entry_path": n(rate, 0.05, d.steps),
         "exit_path": n(hazard, 0.03, d.steps),
-        "stock0": n(data.stock[0], 5.0),
     }
+    if d.observed_stock is None:
+        post["stock0"] = n(data.stock[0], 5.0)
     if d.transients:
         z = n(0.0, 0.3, d.steps, d.transients)
         post["entry_transient"] = z - z.mean(axis=-1, keepdims=True)

@@ -286,6 +286,8 @@ class CareFlowModel:
             transient_of_month=d.transient_of_month if d.transients else None,
             transient_sd=TRANSIENT_SD,
             uasc_start=d.uasc_start,
+            observed_stock=d.observed_stock,
+            observed_entries=d.observed_entries,
         )
 
     @property

@@ -45,7 +45,8 @@ def required_parameters(d: FlowDesign) -> list[str]:
         "entry_sd",
         "exit_sd",
     ]
-    names += ["entry_path", "exit_path", "stock0"]
+    names += ["entry_path", "exit_path"]
+    names += [] if d.observed_stock is not None else ["stock0"]
     names += ["entry_transient"] if d.transients else []
     names += [] if d.exact_stocks else ["gap_sigma"]
     names += ["uasc0", "uasc_entries", "uasc_hazard"] if d.has_uasc else []

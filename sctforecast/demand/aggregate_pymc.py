@@ -72,6 +72,19 @@ def _centred_ou(pm, pt, name, level, kappa, sd, start, init_sd, d):  # type: ign
     return path
 
 
+def _noncentred_ou(pm, pt, name, level, kappa, sd, start, init_sd, d):  # type: ignore[no-untyped-def]
+    """The path from standard-normal innovations ``{name}_z``: a lower-triangular
+    matrix of powers of ``phi`` times the scaled innovations."""
+    z = pm.Normal(f"{name}_z", 0.0, 1.0, dims="step")
+    s = np.arange(d.steps)
+    lag = (s[:, None] - s[None, :]).astype(float)
+    mask = lag >= 0
+    phi = pt.exp(-kappa * d.step / 12.0)
+    P = pt.switch(mask, phi ** np.where(mask, lag, 0.0), 0.0)
+    v = pt.concatenate([start + init_sd * z[:1] - level, sd * pt.sqrt(1.0 - phi**2) * z[1:]])
+    return pm.Deterministic(name, level + pt.dot(P, v), dims="step")
+
+
 def _stock_path(pt, start, a_log, b):  # type: ignore[no-untyped-def]
     """``S[m+1] = S[m] exp(a_log[m]) + b[m]`` for every month, in closed form."""
     H = pt.cumsum(a_log)
@@ -92,7 +105,8 @@ def _rates(pm, pt, d: FlowDesign, level_prior_sd: float):  # type: ignore[no-unt
         )
         shape = PRIORS["rate_sd_shape"]
         sd = pm.Gamma(f"{name}_sd", alpha=shape, beta=shape / PRIORS[f"{name}_sd_mean"])
-        path = _centred_ou(pm, pt, f"{name}_path", level, kappa, sd, start, INIT_SD[name], d)
+        ou = _centred_ou if d.centred else _noncentred_ou
+        path = ou(pm, pt, f"{name}_path", level, kappa, sd, start, INIT_SD[name], d)
         out[name] = path[d.step_of_month]
     if d.transients:
         z = pm.ZeroSumNormal("entry_transient", sigma=1.0, dims=("step", "transient"))
@@ -123,6 +137,35 @@ def _uasc(pm, pt, d: FlowDesign):  # type: ignore[no-untyped-def]
     return u0, u_in, uasc
 
 
+def _published_stocks(pm, pt, d: FlowDesign, stock) -> None:  # type: ignore[no-untyped-def]
+    """Published stocks measure the latent stock: Student-t errors of scale
+    ``gap_sigma``, or a rounding-sized Normal where stocks are the flows'
+    running total."""
+    published = pt.dot(d.stock_weights, stock)
+    if d.exact_stocks:
+        pm.Normal("stock", published, EXACT_STOCK_SD, observed=d.stock_obs, dims="published_stock")
+        return
+    gap_sigma = pm.Gamma("gap_sigma", alpha=2.0, beta=4.0 / d.gap_scale)
+    pm.StudentT(
+        "stock",
+        nu=PRIORS["gap_nu"],
+        mu=published,
+        sigma=gap_sigma,
+        observed=d.stock_obs,
+        dims="published_stock",
+    )
+
+
+def _foster(pm, d: FlowDesign, stock) -> None:  # type: ignore[no-untyped-def]
+    """Children in foster care: a share of the stock that may drift (the mix
+    moves), so the series says little about the total."""
+    logit = pm.Normal("foster_share_logit", 0.0, PRIORS["foster_logit_sd"])
+    drift = pm.Normal("foster_share_drift", 0.0, PRIORS["foster_drift_sd"])
+    share = pm.math.sigmoid(logit + drift * d.foster_years)
+    sigma_f = pm.HalfNormal("foster_sigma", PRIORS["foster_sigma_scale"])
+    pm.Normal("foster", share * stock[d.foster_index], sigma_f, observed=d.foster_obs)
+
+
 def build_care_flow_model(
     d: FlowDesign, *, level_prior_sd: float, keep_paths: bool = False
 ) -> pm.Model:
@@ -142,39 +185,27 @@ def build_care_flow_model(
         eta, xi = _rates(pm, pt, d, level_prior_sd)
         lam = d.population / 1e4 * pt.exp(eta) / 12.0
         h = pt.exp(xi)
-        stock0 = pm.Normal("stock0", d.stock_start, 3 * d.gap_scale)
-        u0, u_in, uasc = _uasc(pm, pt, d)
-        citizen = _stock_path(pt, stock0 - u0, -h / 12.0, lam * pt.exp(-h / 24.0))
-        stock = citizen + uasc
-        entries = lam + u_in
-        exits = stock[:-1] + entries - stock[1:]
+        if d.observed_stock is not None:  # monthly stocks known exactly: exits at risk from them
+            stock = pt.as_tensor(d.observed_stock)
+            entries = lam
+            exits = stock[:-1] * (1.0 - pt.exp(-h / 12.0)) + d.observed_entries * (
+                1.0 - pt.exp(-h / 24.0)
+            )
+        else:
+            stock0 = pm.Normal("stock0", d.stock_start, 3 * d.gap_scale)
+            u0, u_in, uasc = _uasc(pm, pt, d)
+            citizen = _stock_path(pt, stock0 - u0, -h / 12.0, lam * pt.exp(-h / 24.0))
+            stock = citizen + uasc
+            entries = lam + u_in
+            exits = stock[:-1] + entries - stock[1:]
         if keep_paths:
             pm.Deterministic("latent_stock", stock)
             pm.Deterministic("latent_entries", entries)
             pm.Deterministic("latent_exits", exits)
         pm.Poisson("entries", pt.dot(d.flow_windows, entries), observed=d.flow_entries, dims="flow")
         pm.Poisson("exits", pt.dot(d.flow_windows, exits), observed=d.flow_exits, dims="flow")
-        published = pt.dot(d.stock_weights, stock)
-        if (
-            d.exact_stocks
-        ):  # stocks are the flows' running total: only the opening stock adds anything
-            pm.Normal("stock", published[:1], EXACT_STOCK_SD, observed=d.stock_obs[:1])
-        else:
-            gap_sigma = pm.Gamma("gap_sigma", alpha=2.0, beta=4.0 / d.gap_scale)
-            pm.StudentT(
-                "stock",
-                nu=PRIORS["gap_nu"],
-                mu=published,
-                sigma=gap_sigma,
-                observed=d.stock_obs,
-                dims="published_stock",
-            )
-        if (
-            d.has_foster
-        ):  # the foster share may drift (the mix moves), so this says little about the total
-            logit = pm.Normal("foster_share_logit", 0.0, PRIORS["foster_logit_sd"])
-            drift = pm.Normal("foster_share_drift", 0.0, PRIORS["foster_drift_sd"])
-            share = pm.math.sigmoid(logit + drift * d.foster_years)
-            sigma_f = pm.HalfNormal("foster_sigma", PRIORS["foster_sigma_scale"])
-            pm.Normal("foster", share * stock[d.foster_index], sigma_f, observed=d.foster_obs)
+        if d.observed_stock is None:
+            _published_stocks(pm, pt, d, stock)
+        if d.has_foster:
+            _foster(pm, d, stock)
     return model

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sctforecast.demand.data import CareFlowData
+from sctforecast.errors import DataValidationError
 
 __all__ = ["FlowDesign", "design_for", "stock_weights"]
 
@@ -63,10 +64,20 @@ class FlowDesign:
     stock_start: float
     gap_scale: float  # scale of the priors of the gap's mean and spread
     exact_stocks: bool  # published stocks and flows agree exactly
+    observed_stock: (
+        np.ndarray | None
+    )  # (M + 1,) monthly stocks known exactly: no latent stock needed
+    observed_entries: np.ndarray | None  # (M,) the months' entries, with observed_stock
 
     @property
     def M(self) -> int:
         return len(self.months)
+
+    @property
+    def centred(self) -> bool:
+        """Sample the rate paths centred: a step's flows pin it (years); months
+        with a score of events each are better sampled from innovations."""
+        return self.step > 1
 
     @property
     def steps(self) -> int:
@@ -191,6 +202,13 @@ def design_for(data: CareFlowData) -> FlowDesign:
     entry_level, exit_level, level_source = _levels(data, M / 12)
     gap = data.gap
     exact = bool(np.all(gap == 0)) and data.stock_points is None
+    observed = exact and data.freq == "month"
+    if observed and data.has_uasc_stream:
+        raise DataValidationError(
+            "a UASC stream is modelled on published yearly series; monthly counts whose stocks are the "
+            "flows' running total (as from SSDA903) carry UASC in the placement-level model instead",
+            where=data.source or "care-flow data",
+        )
     scale = float(max(10.0 if per == 12 else 3.0, 2 * np.std(gap)))
     return FlowDesign(
         months=months,
@@ -221,4 +239,6 @@ def design_for(data: CareFlowData) -> FlowDesign:
         stock_start=float(data.stock[0]),
         gap_scale=scale,
         exact_stocks=exact,
+        observed_stock=data.stock.copy() if observed else None,
+        observed_entries=data.entries.copy() if observed else None,
     )

@@ -83,6 +83,8 @@ def latent_history(
     transient_of_month: Array | None = None,
     transient_sd: float = 0.0,
     uasc_start: int,
+    observed_stock: Array | None = None,
+    observed_entries: Array | None = None,
 ) -> dict[str, Array]:
     """The latent monthly paths of the data's months for every draw.
 
@@ -93,7 +95,9 @@ def latent_history(
     ``entry_transient`` (adding to zero over a step; scaled by
     ``transient_sd``).  Returns ``eta``, ``xi`` (with the deviations and any
     month-of-year effect), ``entries``, ``exits`` (draws, M) and ``stock``,
-    ``uasc`` (draws, M + 1)."""
+    ``uasc`` (draws, M + 1).  With ``observed_stock`` (M + 1,) the stock is
+    known (monthly counts whose stocks are the flows' running total): exits
+    are then expected from it and ``observed_entries`` (M,)."""
     eta = np.asarray(p["entry_path"], float)[:, step_of_month]
     xi = np.asarray(p["exit_path"], float)[:, step_of_month]
     if transient_of_month is not None and "entry_transient" in p:
@@ -105,6 +109,19 @@ def latent_history(
         xi = xi + np.asarray(p["season_x"])[:, month_of_year]
     lam = population[None, :] / 1e4 * np.exp(eta) / 12.0
     h = np.exp(xi)
+    if observed_stock is not None:
+        stock = np.broadcast_to(np.asarray(observed_stock, float), (n, M + 1))
+        exits = stock[:, :-1] * (1.0 - np.exp(-h / 12.0)) + observed_entries * (
+            1.0 - np.exp(-h / 24.0)
+        )
+        return {
+            "eta": eta,
+            "xi": xi,
+            "entries": lam,
+            "exits": exits,
+            "stock": stock,
+            "uasc": np.zeros((n, M + 1)),
+        }
     stock0 = np.asarray(p["stock0"], float)
     uasc = np.zeros((n, M + 1))
     u_in = np.zeros((n, M))
