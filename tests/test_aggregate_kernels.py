@@ -18,6 +18,7 @@ SANDWELL = sandwell_care_flows()
 MIX = sandwell_profile().mix
 
 
+@pytest.mark.filterwarnings("ignore:PyTensor could not link to a BLAS")
 @pytest.mark.parametrize("freq", ["year", "month"])
 def test_numpy_history_matches_the_pymc_graph(freq):
     """One formula in two languages: the closed form PyMC samples and the
