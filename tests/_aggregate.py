@@ -8,7 +8,7 @@ import pandas as pd
 
 from sctforecast.demand import CareFlowData, CareFlowModel
 from sctforecast.demand.aggregate_pymc import TRANSIENT_SD
-from sctforecast.demand.design import design_for
+from sctforecast.demand.design import STEP_MONTHS, design_for
 from sctforecast.demand.simulate import latent_history, ou_step
 
 TRUTH = {
@@ -36,7 +36,7 @@ def synthetic_care_flows(
     running total, as SSDA903 gives them).  ``quarterly_stocks`` adds published
     stocks at the other quarter ends (yearly data)."""
     rng = np.random.default_rng(seed)
-    step = 12 if freq == "year" else 1
+    step = STEP_MONTHS[freq]
     M = 12 * years
     S = M // step
     paths = {}

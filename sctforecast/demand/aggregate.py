@@ -318,7 +318,7 @@ class CareFlowModel:
                 "comparators" if data.comparators else "assumption",
             )
         )
-        if data.has_uasc_stream:
+        if data.uasc is not None and data.has_uasc_stream:
             ceiling = self.config.uasc_ceiling_share
             rows.append(
                 (

@@ -24,7 +24,7 @@ from sctforecast.periods import FinancialYear
 __all__ = ["CareFlowData", "ComparatorRates"]
 
 #: Columns of the optional tables (besides ``source``, which is kept when given).
-EXTRA_COLUMNS: dict[str, tuple[str, str]] = {
+EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {
     "stock_points": ("date", "children_in_care"),
     "rolling_flows": ("months_to", "entries", "exits"),
     "foster": ("month", "children"),
@@ -187,13 +187,15 @@ class CareFlowData:
                 problems.append(f"{name} has {a.size} values, expected {n}")
                 continue
             if np.isnan(a).any():
-                idx = [
+                where = [
                     self.periods[i] if i < T else "end" for i in np.flatnonzero(np.isnan(a))[:10]
                 ]
-                problems.append(f"{name} is missing for {', '.join(map(str, idx))}")
+                problems.append(f"{name} is missing for {', '.join(map(str, where))}")
             if (a < 0).any():
-                idx = np.flatnonzero(a < 0)[:10]
-                problems.append(f"{name} is negative at position(s) {', '.join(map(str, idx))}")
+                negative = np.flatnonzero(a < 0)[:10]
+                problems.append(
+                    f"{name} is negative at position(s) {', '.join(map(str, negative))}"
+                )
             if name != "population" and not np.allclose(a[~np.isnan(a)], np.round(a[~np.isnan(a)])):
                 problems.append(f"{name} must be whole counts")
         if not problems:
@@ -316,7 +318,7 @@ class CareFlowData:
             )
         T = len(f)
         pop = (
-            np.full(T, float(population))
+            np.full(T, float(population))  # type: ignore[arg-type]
             if np.isscalar(population)
             else np.asarray(population, float)
         )
@@ -381,6 +383,7 @@ class CareFlowData:
             keep = t[t[key] <= (end if key == "date" else last)]
             return keep if len(keep) else None
 
+        extras: dict[str, Any] = {name: cut(name) for name in EXTRA_COLUMNS}
         return replace(
             self,
             periods=self.periods[:n],
@@ -388,7 +391,7 @@ class CareFlowData:
             exits=self.exits[:n],
             stock=self.stock[: n + 1],
             population=self.population[:n],
-            **{name: cut(name) for name in EXTRA_COLUMNS},
+            **extras,
         )
 
     def to_frame(self) -> pd.DataFrame:

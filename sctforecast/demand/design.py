@@ -22,8 +22,10 @@ __all__ = ["FlowDesign", "design_for", "stock_weights"]
 #: Prior median of the UASC exit hazard a year: most arrive at 16 or 17 and leave care at 18.
 UASC_HAZARD_MEDIAN = 0.6
 #: Months a value of the mean-reverting rates holds: a financial year for yearly
-#: data (each year's published flows identify it), a month for monthly data.
-STEP_MONTHS = {"year": 12, "month": 1}
+#: data (each year's published flows identify it), a quarter for monthly data (a
+#: month's score of events says little about its rate; month-of-year effects carry
+#: the seasons).
+STEP_MONTHS = {"year": 12, "month": 3}
 #: Months a short-lived deviation from it holds: quarters for yearly data (the
 #: intra-year stocks and rolling flows say something about quarters, little about
 #: single months); none for monthly data, whose months are each observed.
@@ -75,9 +77,9 @@ class FlowDesign:
 
     @property
     def centred(self) -> bool:
-        """Sample the rate paths centred: a step's flows pin it (years); months
-        with a score of events each are better sampled from innovations."""
-        return self.step > 1
+        """Sample the rate paths centred where a step's flows pin it (years);
+        quarters of monthly counts sample better from innovations."""
+        return self.step >= 12
 
     @property
     def steps(self) -> int:
@@ -183,7 +185,7 @@ def design_for(data: CareFlowData) -> FlowDesign:
     end = pd.Timestamp(data.end_date)
     years = np.array([(d - end).days / 365.25 for d in dates])
     uasc_w, uasc_obs, uasc_start = np.zeros((0, M + 1)), np.zeros(0), M
-    if data.has_uasc_stream:
+    if data.uasc is not None and data.has_uasc_stream:
         u = data.uasc
         uasc_w = stock_weights(months, list(u["date"]))
         uasc_obs = u["children"].to_numpy(float)
