@@ -39,3 +39,23 @@ def _fmt(v: object) -> str:
     if isinstance(v, float):
         return f"{v:.4g}"
     return str(v)
+
+
+def process_times(
+    argv: list[str], repeat: int = 5, env: dict[str, str] | None = None
+) -> list[float]:
+    """Wall times (seconds) of ``repeat`` runs of a whole process; raises on failure."""
+    import subprocess
+
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        res = subprocess.run(argv, env=env, capture_output=True, text=True)
+        times.append(time.perf_counter() - t0)
+        if res.returncode != 0:
+            raise SystemExit(f"{' '.join(argv)} failed:\n{res.stderr[-2000:]}")
+    return times
+
+
+def median(values: list[float]) -> float:
+    return float(np.median(values))

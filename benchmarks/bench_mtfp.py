@@ -17,12 +17,20 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _table import print_table  # noqa: E402
 
-from sctforecast.datasets import load_outturn  # noqa: E402
+from sctforecast.costs import PlacementCostModel, calibrate  # noqa: E402
+from sctforecast.datasets import load_outturn, sandwell_profile  # noqa: E402
 from sctforecast.money import to_pence  # noqa: E402
-from sctforecast.mtfp import Scenario, baseline_lines, project  # noqa: E402
-from sctforecast.mtfp.project import _run_rate_costs  # noqa: E402
+from sctforecast.mtfp import Scenario, baseline_lines  # noqa: E402
+from sctforecast.mtfp import project as project_  # noqa: E402
+from sctforecast.mtfp.lines import run_rate_costs  # noqa: E402
 
 PATHS = 100_000
+LEDGER = load_outturn()
+PROFILE = sandwell_profile()
+
+
+def project(ledger, s, **kw):  # type: ignore[no-untyped-def]
+    return project_(LEDGER, s, profile=PROFILE, **kw)
 
 
 def per_path_loop(s: Scenario, n: int, seed: int) -> list[dict[str, list[int]]]:
@@ -30,18 +38,27 @@ def per_path_loop(s: Scenario, n: int, seed: int) -> list[dict[str, list[int]]]:
     time in plain Python, every line kept and rounded to pence by the library's
     rule (``to_pence``), as the vectorised projector does."""
     rnd = random.Random(seed)
-    base = baseline_lines(load_outturn(), s)
+    base = baseline_lines(LEDGER, s)
     proj = s.projected_years
-    run_rate, _ = _run_rate_costs(s, base["placements"], proj)
+    model = calibrate(
+        PlacementCostModel(),
+        PROFILE.activity,
+        target=base["placements"] / 100,
+        year=s.baseline_year,
+    ).model
+    run_rate = run_rate_costs(model, PROFILE, proj)
     share = base["third_party_income"] / base["placements"]
+    cic0 = PROFILE.children_in_care
+    per_worker = s.cost_per_social_worker_pence / 100 * (1 + s.agency_share * s.agency_premium)
     out = []
     for _ in range(n):
         lines: dict[str, list[int]] = {k: [base[k]] for k in base}
         lines.update(pressures=[0], savings=[0])
-        contract, staff, oh, vol, price = (
+        contract, staff, oh, vol, price, pay = (
             base["contract_sum"] / 100,
             base["staffing"] / 100,
             base["overheads"] / 100,
+            1.0,
             1.0,
             1.0,
         )
@@ -56,11 +73,13 @@ def per_path_loop(s: Scenario, n: int, seed: int) -> list[dict[str, list[int]]]:
             price *= 1 + rnd.gauss(0.0, s.price_sd)
             placements = run_rate[t] * vol * price
             staff *= 1 + s.pay_award[y]
+            pay *= 1 + s.pay_award[y]
+            workers = (cic0 * vol - cic0) / s.children_in_care_per_worker  # staffing follows volume
             oh *= 1 + s.overheads_inflation[y]
             lines["contract_sum"].append(to_pence(contract))
             lines["third_party_income"].append(to_pence(share * placements))
             lines["additional_council_funding"].append(s.council_default_pence)
-            lines["staffing"].append(to_pence(staff))
+            lines["staffing"].append(to_pence(staff + workers * per_worker * pay))
             lines["placements"].append(to_pence(placements))
             lines["overheads"].append(to_pence(oh))
             lines["pressures"].append(0)

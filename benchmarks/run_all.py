@@ -18,6 +18,7 @@ import bench_demand  # noqa: E402
 import bench_main  # noqa: E402
 import bench_mtfp  # noqa: E402
 import bench_regional  # noqa: E402
+import bench_scenarios  # noqa: E402
 from _table import print_table  # noqa: E402
 
 
@@ -40,6 +41,7 @@ def main(quick: bool = False) -> None:
     add("main job", bench_main.main())
     add("cost kernel", bench_costs.main())
     add("MTFP projector", bench_mtfp.main())
+    add("scenario batch", bench_scenarios.main(repeat=3 if quick else 5))
     add("demand fits", bench_demand.main())
     add("regional", bench_regional.main(skip_fit=quick, n_scenarios=200 if quick else 1000))
     if not quick:

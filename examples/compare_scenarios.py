@@ -1,4 +1,5 @@
-"""Run three MTFP scenarios, compare them, and read the workbook back.
+"""Run the built-in MTFP scenarios, answer "what Contract Sum breaks even?", compare
+them, and read the workbook back.
 
 Run: python examples/compare_scenarios.py [OUT_DIR]
 """
@@ -8,28 +9,52 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from sctforecast.datasets import load_outturn, sandwell_profile
 from sctforecast.money import format_money
-from sctforecast.mtfp import Scenario, project
-from sctforecast.reporting import write_projection
+from sctforecast.mtfp import BUILTIN_SCENARIOS, Scenario, compare_scenarios, project_many
+from sctforecast.reporting import write_comparison, write_projection
 
 out_dir = Path(sys.argv[1] if len(sys.argv) > 1 else "sctforecast-output/scenarios")
-runs = {}
-for name in ("default", "high_demand", "savings_slippage"):
-    runs[name] = project(None, Scenario.builtin(name), draws=2000, random_seed=20240401)
-    print(runs[name].text)
+# the engine takes the baseline ledger and the authority profile as arguments:
+# here the embedded 2023/24 outturn and Sandwell's profile (004)
+ledger, profile = load_outturn(), sandwell_profile()
+# every scenario over the same 2,000 paths (common random numbers), in one go
+runs = project_many(
+    ledger,
+    [Scenario.builtin(name) for name in BUILTIN_SCENARIOS],
+    profile=profile,
+    draws=2000,
+    random_seed=20240401,
+)
 
 base = runs["default"]
-for name in ("high_demand", "savings_slippage"):
+print(base.text)
+b = base.breakeven().set_index("financial_year")
+y = "2025/26"
+print(
+    f"{y}: a Contract Sum of {format_money(b.loc[y, 'contract_sum_needed_mean_pence'])} breaks even "
+    f"on average (90% interval {format_money(b.loc[y, 'contract_sum_needed_lower_pence'])} to "
+    f"{format_money(b.loc[y, 'contract_sum_needed_upper_pence'])}), against "
+    f"{b.loc[y, 'contract_sum_assumption']}"
+)
+
+for name in BUILTIN_SCENARIOS[1:]:
     cmp = base.compare(runs[name])
     last = cmp.iloc[-1]
+    p_last = runs[name].breakeven().iloc[-1]
     print(
-        f"{name}: {last['financial_year']} mean deficit {format_money(last['deficit_b_pence'])} "
-        f"against {format_money(last['deficit_a_pence'])} in the default "
-        f"(P(breakeven) {last['p_breakeven_b']:.0%} against {last['p_breakeven_a']:.0%})"
+        f"Scenario {name!r}: {last['financial_year']} mean deficit "
+        f"{format_money(last['deficit_b_pence'])} against {format_money(last['deficit_a_pence'])} "
+        f"in the default (P(breakeven) {last['p_breakeven_b']:.0%} against "
+        f"{last['p_breakeven_a']:.0%}); stated Contract Sum {p_last['contract_sum_assumption']}"
     )
 
 need = base.required_savings("2024/25", 0.9)
 print(f"Extra savings needed to break even in 2024/25 with 90% confidence: {format_money(need)}")
+
+comparison = compare_scenarios(runs)  # against the first, "default", path by path
+print(comparison.text)
+write_comparison(comparison, out_dir / "comparison")
 
 folder = write_projection(base, out_dir / "default")
 ws = load_workbook(folder / "mtfp.xlsx")["Summary"]

@@ -14,7 +14,7 @@ from sctforecast.costs import (
     mix_scenario,
     price_volume_mix,
 )
-from sctforecast.datasets import sandwell_activity_2023_24
+from sctforecast.datasets import sandwell_profile
 from sctforecast.money import format_money
 
 # 1. Cost a simple mix: children by placement type for each month of two years.
@@ -40,11 +40,17 @@ for fy, g in table.groupby("financial_year"):
         f"contributions {format_money(g['contributions_pence'].sum())}, net {format_money(g['net_pence'].sum())}"
     )
 
-# 2. Calibrate unit costs to the 2023/24 placements line (004 Section (e)).
-cal = calibrate(
-    PlacementCostModel(), sandwell_activity_2023_24(), target=48_565_330, year="2023/24"
-)
+# 2. Calibrate unit costs to the 2023/24 placements line (004 Section (e)), on the
+#    authority profile's 2023/24 activity, keeping every type inside its public range.
+profile = sandwell_profile()
+cal = calibrate(PlacementCostModel(), profile.activity, target=48_565_330, year="2023/24")
 print(cal.text)
+used = cal.table[cal.table["placement_days"] > 0]
+print(
+    used[["placement_type", "calibrated_weekly", "public_low_weekly", "public_high_weekly"]]
+    .round(0)
+    .to_string(index=False)
+)
 
 # 3. Why did residential cost move? 49 -> 68 placements, average cost +17.6% (004 Section (e)).
 bridge = price_volume_mix(

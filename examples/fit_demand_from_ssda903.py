@@ -11,6 +11,7 @@ import warnings
 from pathlib import Path
 
 from sctforecast import DataQualityWarning
+from sctforecast.datasets import load_outturn, sandwell_profile
 from sctforecast.demand.placement import PlacementFlowModel
 from sctforecast.money import format_money
 from sctforecast.mtfp import Scenario, project
@@ -45,7 +46,15 @@ for r in total.itertuples():
         f"{r.period}: {r.mean:.0f} children in care on average (90% interval {r.lower:.0f} to {r.upper:.0f})"
     )
 
-projection = project(None, Scenario.builtin(), demand=model.demand("2024/25", 5), random_seed=1)
+# the baseline is the embedded 2023/24 outturn and Sandwell's profile; pass your own
+# ledger (sctforecast.read_ledger) and AuthorityProfile for another authority
+projection = project(
+    load_outturn(),
+    Scenario.builtin(),
+    profile=sandwell_profile(),
+    demand=model.demand("2024/25", 5),
+    random_seed=1,
+)
 closing = projection.line("closing_cumulative_deficit", "2028/29")
 print(
     f"MTFP with this demand: mean cumulative deficit at 31 March 2029 {format_money(int(closing.mean()))}"

@@ -8,14 +8,18 @@ Overlap rule (documented, with a :class:`DataQualityWarning` naming the
 child and dates): within one child, when an episode starts before the
 previous one has ended, the previous episode is cut at the new start date:
 the later-starting placement holds from its first day.  An exact duplicate
-(same start, end and placement) is dropped.  Two episodes of one child that
-start on the same day in *different* placements cannot be settled by any rule
-and raise :class:`DataValidationError` listing every such child.
+(same start, end and placement) is dropped, and of two episodes starting the
+same day in the same placement the longer is kept.  Two episodes of one child
+that start on the same day in *different* placements cannot be settled by any
+rule and raise :class:`DataValidationError` listing every such child.  What
+"the same placement" means is the caller's: the placement type by default, the
+SSDA903 ``PLACE`` and ``PLACE_PROVIDER`` codes for the reader (``same_day=``).
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -31,14 +35,18 @@ def resolve_overlaps(
     start: str = "start",
     end: str = "end",
     placement: str = "placement_type",
+    same_day: Sequence[str] | None = None,
     where: str = "episodes",
     strict: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Apply the overlap rule; return (clean episodes, issues table).
 
     ``issues`` has one row per rule applied: child, rule, dates, detail.
+    ``same_day`` names the columns that identify a placement for the
+    duplicate and same-day rules (default: ``placement`` alone).
     With ``strict=True`` any overlap or duplicate raises instead of warning.
     """
+    ident = list(same_day) if same_day is not None else [placement]
     f = frame.copy()
     f[start] = pd.to_datetime(f[start])
     f[end] = pd.to_datetime(f[end])
@@ -54,7 +62,7 @@ def resolve_overlaps(
     f = f.sort_values([child, start, end], kind="stable", na_position="last")
     issues: list[dict[str, object]] = []
     # exact duplicates
-    dup = f.duplicated(subset=[child, start, end, placement], keep="first")
+    dup = f.duplicated(subset=[child, start, end, *ident], keep="first")
     for _, r in f[dup].iterrows():
         issues.append(
             {
@@ -62,7 +70,7 @@ def resolve_overlaps(
                 "rule": "duplicate episode dropped",
                 "start": r[start],
                 "end": r[end],
-                "detail": f"{r[placement]} repeated",
+                "detail": f"{'/'.join(str(r[c]) for c in ident)} repeated",
             }
         )
     f = f[~dup]
@@ -71,10 +79,9 @@ def resolve_overlaps(
     if len(same):
         conflicts = []
         for (c, s), g in same.groupby([child, start], sort=True):
-            if g[placement].nunique() > 1:
-                conflicts.append(
-                    f"child {c} on {pd.Timestamp(s).date()}: {', '.join(map(str, g[placement]))}"
-                )
+            codes = ["/".join(str(v) for v in row) for row in g[ident].itertuples(index=False)]
+            if len(set(codes)) > 1:
+                conflicts.append(f"child {c} on {pd.Timestamp(s).date()}: {', '.join(codes)}")
             else:  # same placement, different end: keep the longest
                 open_ = g.index[g[end].isna().to_numpy()]
                 keep = open_[0] if len(open_) else g[end].idxmax()
@@ -85,7 +92,7 @@ def resolve_overlaps(
                             "rule": "same-day duplicate with another end dropped",
                             "start": s,
                             "end": f.at[idx, end],
-                            "detail": str(g.at[idx, placement]),
+                            "detail": "/".join(str(g.at[idx, c]) for c in ident),
                         }
                     )
                 f = f.drop(index=g.index.difference([keep]))

@@ -45,6 +45,8 @@ STATED_KINDS = (
 )
 ALL_KINDS = LINE_KINDS + STATED_KINDS
 LEDGER_COLUMNS = ("financial_year", "line", "kind", "amount_pence", "source", "row")
+# Sums of lines stay exact in int64 pence: the absolute amounts may add up to 2**62 at most.
+_MAX_SUM_PENCE = 2**62
 
 
 @dataclass(frozen=True)
@@ -245,6 +247,12 @@ def _long_from_wide(frame: pd.DataFrame, lower: Mapping[str, str], where: str) -
     return pd.concat(parts, ignore_index=True)
 
 
+def _shown(v: object, width: int = 60) -> str:
+    """``repr(v)`` cut to ``width`` characters, for messages about huge cells."""
+    text = repr(v)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def _blank(v: object) -> bool:
     return (
         v is None
@@ -257,10 +265,13 @@ def _parse_amount(v: object, where: str) -> int:
     if isinstance(v, str):
         return parse_money(v, where=where)
     if isinstance(v, bool):
-        raise DataValidationError(f"{where}: {v!r} is not an amount")
+        raise DataValidationError(f"{where}: {v!r} is not an amount; enter the amount in pounds")
     if isinstance(v, int | float | np.integer | np.floating):
-        return to_pence(v)
-    raise DataValidationError(f"{where}: {v!r} is not an amount of money")
+        return int(to_pence(v, where=where))
+    raise DataValidationError(
+        f"{where}: {_shown(v)} ({type(v).__name__}) is not an amount of money; "
+        "enter the amount in pounds as a number"
+    )
 
 
 def _validate(long: pd.DataFrame, where: str, required_lines: tuple[str, ...]) -> pd.DataFrame:
@@ -291,7 +302,7 @@ def _validate(long: pd.DataFrame, where: str, required_lines: tuple[str, ...]) -
         kind = None if _blank(rec.kind) else str(rec.kind).strip().lower()
         if kind not in ALL_KINDS:
             problems.append(
-                f"{at}, column kind: unknown kind {rec.kind!r}; use one of {', '.join(ALL_KINDS)}"
+                f"{at}, column kind: unknown kind {_shown(rec.kind)}; use one of {', '.join(ALL_KINDS)}"
             )
             kind = None
         kinds.append(kind)
@@ -321,7 +332,7 @@ def _validate(long: pd.DataFrame, where: str, required_lines: tuple[str, ...]) -
     for (fy, line), grp in dup.groupby(["financial_year", "line"], sort=True):
         rows = ", ".join(str(r) for r in grp["row"])
         problems.append(
-            f"{fy}: line {line!r} appears more than once (rows {rows}); merge or rename the rows"
+            f"{fy}: line {_shown(line)} appears more than once (rows {rows}); merge or rename the rows"
         )
     # every year needs income and expenditure lines
     present = sorted({FinancialYear.parse(y) for y in ok["financial_year"]})
@@ -338,8 +349,9 @@ def _validate(long: pd.DataFrame, where: str, required_lines: tuple[str, ...]) -
                 problems.append(f"{fy}: required line {req!r} is missing")
     # no gaps between years
     for a, b in zip(present, present[1:], strict=False):
-        if b - a != 1:
-            gap = ", ".join(str(a + i) for i in range(1, b - a))  # type: ignore[operator]
+        between = b.start_year - a.start_year
+        if between != 1:
+            gap = ", ".join(str(a + i) for i in range(1, between))
             problems.append(f"financial year(s) {gap} missing between {a} and {b}")
     # expenditure signed as outflows
     exp = ok[(ok["kind"] == "expenditure")].dropna(subset=["amount_pence"])
@@ -349,6 +361,12 @@ def _validate(long: pd.DataFrame, where: str, required_lines: tuple[str, ...]) -
                 f"{fy}: every expenditure line is negative, as if written as outflows "
                 "'(32,434,958)'; state expenditure as positive amounts (a negative line is a credit)"
             )
+    # every line is within the money bounds; so must be what they add up to
+    if sum(abs(a) for a in amounts if a is not None) > _MAX_SUM_PENCE:
+        problems.append(
+            f"the amounts add up to more than {format_money(_MAX_SUM_PENCE, symbol=True)}, beyond what "
+            "the ledger can total exactly; check for amounts entered in pence or repeated rows"
+        )
     if problems:
         raise DataValidationError(problems, where=where)
     tidy["amount_pence"] = tidy["amount_pence"].astype(np.int64)

@@ -15,6 +15,13 @@ Money that must reconcile is held as Python ``int`` (or ``numpy.int64``) pence.
 :func:`parse_money` reads what analysts paste: ``"£84,678,218"``,
 ``"(4,253,670)"`` (brackets are negative), ``"-£1.50"``, and amounts with an
 explicit unit suffix ``"4.25m"`` (millions of pounds) or ``"750k"`` (thousands).
+
+Bounds: money is at most :data:`MAX_ABS_POUNDS` (£1 trillion) either way.
+Anything larger is refused with a :class:`DataValidationError` by both
+:func:`to_pence` and :func:`parse_money`: no children's services budget comes
+near it, so such a figure is a typing or unit mistake, and refusing it keeps
+every sum of pence well inside ``int64``.  Text longer than
+:data:`MAX_MONEY_TEXT` characters is not read as an amount.
 """
 
 from __future__ import annotations
@@ -31,12 +38,22 @@ import numpy.typing as npt
 from sctforecast.errors import DataValidationError
 
 __all__ = [
+    "MAX_ABS_POUNDS",
+    "MAX_ABS_PENCE",
+    "MAX_MONEY_TEXT",
     "to_pence",
     "parse_money",
     "format_money",
     "pence_to_pounds",
     "round_to_total",
 ]
+
+#: The largest amount of money accepted, either way: £1 trillion.
+MAX_ABS_POUNDS = 10**12
+MAX_ABS_PENCE = MAX_ABS_POUNDS * 100
+#: The longest text read as an amount of money.
+MAX_MONEY_TEXT = 64
+_LIMIT_TEXT = "£1,000,000,000,000"
 
 _UNITS = {
     "": Decimal(1),
@@ -58,12 +75,14 @@ _MONEY_RE = re.compile(
 
 
 @overload
-def to_pence(value: float | int | str | Decimal | Fraction) -> int: ...
+def to_pence(  # type: ignore[overload-overlap]
+    value: float | int | str | Decimal | Fraction, *, where: str | None = None
+) -> int: ...
 @overload
-def to_pence(value: npt.ArrayLike) -> npt.NDArray[np.int64]: ...
+def to_pence(value: npt.ArrayLike, *, where: str | None = None) -> npt.NDArray[np.int64]: ...
 
 
-def to_pence(value):  # type: ignore[no-untyped-def]
+def to_pence(value, *, where=None):  # type: ignore[no-untyped-def]
     """Convert pounds to integer pence, rounding half away from zero.
 
     Parameters
@@ -71,33 +90,56 @@ def to_pence(value):  # type: ignore[no-untyped-def]
     value
         Pounds as ``int``, ``float``, ``Decimal``, ``Fraction``, a string
         (read by :func:`parse_money`) or a numpy array of numbers.
+    where
+        Where the value came from (file, row, column or key), put at the
+        start of any error message.
 
     Returns
     -------
     int or numpy.ndarray of int64
         Pence.  A scalar in gives a Python ``int`` out.
+
+    Raises
+    ------
+    DataValidationError
+        For a boolean, NaN or an infinite value, a non-numeric array, or any
+        amount beyond :data:`MAX_ABS_POUNDS` (£1 trillion) either way.
     """
+    loc = f"{where}: " if where else ""
     if isinstance(value, bool):
-        raise DataValidationError(f"{value!r} is a boolean, not an amount of money")
+        raise DataValidationError(f"{loc}{value!r} is a boolean, not an amount of money")
     if isinstance(value, int | np.integer):
-        return int(value) * 100
+        return _bounded(int(value) * 100, value, loc)
     if isinstance(value, str):
-        return parse_money(value)
+        return parse_money(value, where=where)
     if isinstance(value, Fraction):
-        return _round_fraction(value * 100)
+        return _bounded(_round_fraction(value * 100), value, loc)
     if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise DataValidationError(f"{loc}{value!r} is not a finite amount of money")
+        _check_pounds(value, value, loc)
         return _round_decimal(value)
     if isinstance(value, float | np.floating):
         if not np.isfinite(value):
-            raise DataValidationError(f"{value!r} is not a finite amount of money")
+            raise DataValidationError(f"{loc}{value!r} is not a finite amount of money")
+        _check_pounds(float(value), value, loc)
         return _round_decimal(Decimal(repr(float(value))))
-    arr = np.asarray(value)
+    return _array_to_pence(np.asarray(value), loc)
+
+
+def _array_to_pence(arr: np.ndarray, loc: str) -> npt.NDArray[np.int64]:
     if arr.dtype.kind in "iu":
+        too_big = (arr > MAX_ABS_POUNDS) | (arr < -MAX_ABS_POUNDS)
+        if np.any(too_big):
+            _array_out_of_range(arr, too_big, loc)
         return arr.astype(np.int64) * 100
     if arr.dtype.kind != "f":
-        raise DataValidationError(f"cannot convert an array of dtype {arr.dtype} to pence")
+        raise DataValidationError(f"{loc}cannot convert an array of dtype {arr.dtype} to pence")
     if not np.all(np.isfinite(arr)):
-        raise DataValidationError("cannot convert NaN or infinite amounts to pence")
+        raise DataValidationError(f"{loc}cannot convert NaN or infinite amounts to pence")
+    too_big = np.abs(arr) > MAX_ABS_POUNDS
+    if np.any(too_big):
+        _array_out_of_range(arr, too_big, loc)
     # |x| x 100 = whole + frac.  An amount written with at most four decimals of
     # a pound has frac a multiple of 0.01 penny, so frac within a few units of
     # float spacing below 0.5 is a half penny written exactly: round it up.
@@ -109,6 +151,38 @@ def to_pence(value):  # type: ignore[no-untyped-def]
     out = whole.astype(np.int64)
     np.negative(out, out=out, where=arr < 0)
     return out
+
+
+def _out_of_range(shown: str) -> str:
+    return (
+        f"{shown} is beyond the largest amount of money accepted ({_LIMIT_TEXT} either way); "
+        "check that it is in pounds (not pence) and has no extra digits"
+    )
+
+
+def _show(value: object) -> str:
+    text = repr(value) if not isinstance(value, Decimal | Fraction) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _check_pounds(pounds: float | Decimal | Fraction, value: object, loc: str) -> None:
+    if pounds > MAX_ABS_POUNDS or pounds < -MAX_ABS_POUNDS:
+        raise DataValidationError(loc + _out_of_range(_show(value)))
+
+
+def _bounded(pence: int, value: object, loc: str) -> int:
+    if abs(pence) > MAX_ABS_PENCE:
+        raise DataValidationError(loc + _out_of_range(_show(value)))
+    return pence
+
+
+def _array_out_of_range(arr: np.ndarray, too_big: np.ndarray, loc: str) -> None:
+    worst = arr[too_big].flat[int(np.argmax(np.abs(arr[too_big].astype(np.float64))))]
+    raise DataValidationError(
+        f"{loc}{int(np.count_nonzero(too_big))} amount(s) beyond the largest amount of money "
+        f"accepted ({_LIMIT_TEXT} either way), the largest {float(worst):.4g} pounds; "
+        "check the units of the inputs and any growth rates that compound them"
+    )
 
 
 def _round_decimal(pounds: Decimal) -> int:
@@ -130,11 +204,18 @@ def parse_money(text: str, *, where: str | None = None) -> int:
     ``"£84,678,218"`` → 8467821800; ``"(4,253,670)"`` → -425367000;
     ``"4.25m"`` → 425000000 (``m`` is millions of pounds, ``k`` thousands,
     ``bn`` billions).  Anything else raises :class:`DataValidationError`
-    naming ``where`` when given.
+    naming ``where`` when given, and so does an amount beyond
+    :data:`MAX_ABS_POUNDS` (£1 trillion) either way or text longer than
+    :data:`MAX_MONEY_TEXT` characters.
     """
     loc = f"{where}: " if where else ""
     if not isinstance(text, str):
-        raise DataValidationError(f"{loc}expected text such as '£84,678,218', got {text!r}")
+        raise DataValidationError(f"{loc}expected text such as '£84,678,218', got {_show(text)}")
+    if len(text) > MAX_MONEY_TEXT:
+        raise DataValidationError(
+            f"{loc}{_show(text)} ({len(text):,} characters) is too long to be an amount of "
+            f"money (at most {MAX_MONEY_TEXT}); check the cell holds only the amount"
+        )
     m = _MONEY_RE.match(text)
     if m is None or bool(m.group("open")) != bool(m.group("close")):
         raise DataValidationError(
@@ -142,12 +223,15 @@ def parse_money(text: str, *, where: str | None = None) -> int:
             "'£84,678,218', '(4,253,670)' for a negative, or '4.25m' for millions"
         )
     if m.group("sign") and m.group("sign2"):
-        raise DataValidationError(f"{loc}{text!r} has two signs")
+        raise DataValidationError(
+            f"{loc}{text!r} has two signs; keep one, e.g. '-£1.50' or '(1.50)'"
+        )
     try:
         number = Decimal(m.group("num").replace(",", ""))
     except InvalidOperation as err:  # pragma: no cover - the regex admits only digits
         raise DataValidationError(f"{loc}{text!r} is not a number") from err
     number *= _UNITS[(m.group("unit") or "").lower()]
+    _check_pounds(number, text, loc)
     sign = m.group("sign") or m.group("sign2") or "+"
     negative = (sign in "-\u2212") ^ bool(m.group("open"))
     pence = _round_decimal(number)

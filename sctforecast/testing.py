@@ -47,33 +47,73 @@ def assert_outturn_reconciles(
 ) -> ReconciliationReport:
     """Assert that every identity of an outturn holds (to the penny by default).
 
+    The lines are checked against the totals the ledger *states* (rows of kind
+    ``total_income``, ``total_expenditure``, ``in_year_deficit``,
+    ``closing_cumulative_deficit``, and an opening that follows the previous
+    year's closing).  A ledger that states no totals for the years asked
+    about has nothing to reconcile to, so the assertion fails rather than
+    pass without checking anything; so does a year the ledger does not hold.
+
     ``ignore_sources`` lists sources whose stated totals are known to be wrong
     and are accepted as such (for example a typo in a narrative paragraph);
-    they are still checked and reported, but do not fail the assertion.
-    Returns the report so that a test can check more.
+    they are still checked and reported, but do not fail the assertion, and
+    do not count as checks made.  Returns the report so that a test can check
+    more.
     """
     ledger = _ledger(source, sheet)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
         report = reconcile_outturn(ledger, tolerance_pence=to_pence(tolerance))
-    findings = report.findings
+    checks = report.table
     if years is not None:
-        wanted = {FinancialYear.parse(y).label for y in years}
-        findings = findings[findings["financial_year"].isin(wanted)]
+        wanted = [FinancialYear.parse(y) for y in years]
+        absent = [y.label for y in wanted if y not in ledger.years]
+        if absent:
+            held = ", ".join(y.label for y in ledger.years)
+            raise AssertionError(
+                f"Review note: {ledger.origin} holds no {', '.join(absent)} (it holds {held}); "
+                "nothing could be checked for that year. Check the years asked for, or the file."
+            )
+        checks = checks[checks["financial_year"].isin({y.label for y in wanted})]
     ignored = set(ignore_sources)
-    findings = findings[~findings["source"].isin(ignored)]
+    counted = checks[~checks["source"].isin(ignored)]
+    if counted.empty:
+        raise AssertionError(_nothing_checked(ledger, checks, ignored))
+    findings = counted[counted["status"] != "ok"]
     if len(findings):
         sub = ReconciliationReport(table=findings, computed=report.computed, origin=report.origin)
         raise AssertionError("Review note: the outturn does not reconcile.\n" + sub.text)
     return report
 
 
+def _nothing_checked(ledger: Ledger, checks: object, ignored: set[str]) -> str:
+    """The review note for an outturn with no stated totals to reconcile to."""
+    if len(checks):  # type: ignore[arg-type]
+        return (
+            f"Review note: nothing was checked in {ledger.origin}: every stated total comes from "
+            f"an ignored source ({', '.join(sorted(ignored))}). Remove a source from "
+            "ignore_sources, or add totals from another source."
+        )
+    return (
+        f"Review note: nothing could be checked in {ledger.origin}: it states no totals to "
+        "reconcile the lines to, so 0 checks were made. Add the totals your source states as "
+        "rows of kind total_income, total_expenditure, in_year_deficit or "
+        "closing_cumulative_deficit (with opening_cumulative_deficit), e.g. "
+        "'2023/24,Total income,total_income,12345678' (see docs/ledgers.md)."
+    )
+
+
 def assert_money_equal(
-    actual: object, expected: object, *, what: str = "amount", source: str = ""
+    actual: int | float | str,
+    expected: int | float | str,
+    *,
+    what: str = "amount",
+    source: str = "",
 ) -> None:
-    """Assert two amounts are equal to the penny (pounds or pence-as-int via ``to_pence``)."""
-    a = to_pence(actual)  # type: ignore[arg-type]
-    e = to_pence(expected)  # type: ignore[arg-type]
+    """Assert two amounts in pounds (numbers, or text such as ``"£84,678,218"``) are
+    equal to the penny, both read by :func:`~sctforecast.money.to_pence`."""
+    a = to_pence(actual)
+    e = to_pence(expected)
     if a != e:
         cited = f" (source: {source})" if source else ""
         raise AssertionError(

@@ -8,7 +8,7 @@ import xarray as xr
 from _aggregate import pinned_model, pinned_posterior
 
 from sctforecast import ConfigError, DataValidationError, ModelVersionError, NotFittedError
-from sctforecast.datasets import sandwell_care_flows, sandwell_profile
+from sctforecast.datasets import load_outturn, sandwell_care_flows, sandwell_profile
 from sctforecast.demand import (
     CareFlowConfig,
     CareFlowModel,
@@ -86,7 +86,9 @@ def test_forecast_draws_follow_the_protocol(model):
 def test_demand_feeds_the_mtfp(model):
     demand = model.demand("2024/25", 5, random_seed=1)
     assert isinstance(demand, DemandForecast) and demand.months[0] == pd.Period("2024-04", "M")
-    p = project(None, Scenario.builtin(), demand=demand, random_seed=1)
+    p = project(
+        load_outturn(), Scenario.builtin(), profile=sandwell_profile(), demand=demand, random_seed=1
+    )
     assert p.n_draws == 400
     later = model.demand("2025/26", 3)
     assert later.placement_days_draws(FinancialYear(2025), 3).sizes["month"] == 36

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from sctforecast import ConfigError, NotFittedError
+from sctforecast.datasets import load_outturn, sandwell_profile
 from sctforecast.demand.placement import PlacementFlowModel
 from sctforecast.mtfp import Scenario, project
 from sctforecast.periods import FinancialYear
@@ -28,9 +29,10 @@ def placement_data(tmp_path_factory):
 def test_placement_model_recovers_entry_rates(placement_data):
     data, truth = placement_data
     m = PlacementFlowModel(n_draws=2000).fit(data, since="2016-04-01")
-    draws = m.posterior.draw(np.random.default_rng(0), 4000)["entry_rate"]
-    lo, hi = np.quantile(draws, [0.005, 0.995], axis=0)
-    assert ((lo <= truth.entry_rate) & (truth.entry_rate <= hi)).all()
+    entries = m.rates(ci_prob=0.99).query("flow == 'entries'")
+    total = truth.entry_rate.sum()  # children a month, all ages
+    assert entries["current_lower"].sum() < total < entries["current_upper"].sum()
+    assert abs(entries["window_mean"].sum() / total - 1) < 0.05
     assert m.posterior.months == 96
 
 
@@ -47,7 +49,9 @@ def test_placement_simulation(placement_data):
     f = m.forecast(24)
     assert {"children: total", "entries", "exits"} <= set(f["measure"])
     demand = m.demand("2024/25", 5)
-    p = project(None, Scenario.builtin(), demand=demand, random_seed=2)
+    p = project(
+        load_outturn(), Scenario.builtin(), profile=sandwell_profile(), demand=demand, random_seed=2
+    )
     assert p.n_draws == 200
     later = m.demand("2025/26", 3)  # forecasts through 2024/25 and keeps whole later years
     assert later.placement_days_draws(FinancialYear(2025), 3).sizes["month"] == 36

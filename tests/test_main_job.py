@@ -10,13 +10,14 @@ import pytest
 from openpyxl import load_workbook
 
 from sctforecast.cli import main
-from sctforecast.pipeline import RUN_OUTPUT_FILES, run_main_job
+from sctforecast.pipeline import HEADLINE_COLUMNS, RUN_OUTPUT_FILES, RunInputs, run
 
 
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory):
     out = tmp_path_factory.mktemp("run") / "out"
-    result = run_main_job(out, draws=300, random_seed=5)
+    result = run(RunInputs.resolve(draws=600, random_seed=5))
+    result.write(out)
     return out, result
 
 
@@ -29,7 +30,29 @@ def test_run_writes_every_output(run_folder):
     assert s.loc["Total income", "2023/24"] == 84_678_218
     assert s.loc["Closing cumulative deficit", "2023/24"] == 11_230_962
     d = pd.read_csv(out / "demand_forecast.csv")
-    assert {"entries", "exits", "children_in_care", "rate_per_10k"} <= set(d["measure"])
+    assert {"children_in_care_31_march", "rate_per_10k_31_march"} <= set(d["measure"])
+    answers = pd.read_csv(out / "mtfp_answers.csv")
+    assert tuple(answers.columns) == HEADLINE_COLUMNS
+    assert list(answers["financial_year"]) == [
+        "2024/25",
+        "2025/26",
+        "2026/27",
+        "2027/28",
+        "2028/29",
+    ]
+    assert answers["contract_sum_pence"].iloc[0] == 8_080_000_000  # 004 Section (e)
+
+
+@pytest.mark.slow
+def test_the_summary_leads_with_the_mtfp_answers(run_folder):
+    _, result = run_folder
+    text = result.text.splitlines()
+    assert text[1] == "MTFP answers:"
+    first = text[2]
+    assert first.startswith("- 2024/25: to break even the Contract Sum would need to be £")
+    assert "stated Contract Sum (80,800,000 agreed (004 Section (e)))" in first
+    assert "the probability of breakeven is" in first
+    assert repr(result).startswith("<RunResult \"Sandwell Children's Trust\", scenario 'default'")
 
 
 @pytest.mark.slow
@@ -37,12 +60,14 @@ def test_run_workbook_reads_back(run_folder):
     out, _ = run_folder
     wb = load_workbook(out / "sctforecast.xlsx")
     assert wb.sheetnames == [
+        "MTFP answers",
         "MTFP summary",
         "MTFP intervals",
         "Breakeven",
         "Bridge",
         "Reconciliation",
         "Demand",
+        "Rate comparators",
         "Unit costs",
         "Inputs",
     ]
@@ -50,7 +75,10 @@ def test_run_workbook_reads_back(run_folder):
     assert rows["In-year deficit"][1].value == 4_253_670
     assert rows["In-year deficit"][1].number_format == "#,##0;(#,##0)"
     rec = [[c.value for c in r] for r in wb["Reconciliation"].iter_rows()]
-    assert any(r[rec[0].index("difference_pence")] == 4900 for r in rec[1:])
+    assert any(r[rec[0].index("difference_pounds")] == 49 for r in rec[1:])
+    answers = [[c.value for c in r] for r in wb["MTFP answers"].iter_rows()]
+    cs = answers[0].index("contract_sum_pounds")
+    assert answers[1][cs] == 80_800_000
     inputs = wb["Inputs"]
     assert inputs.max_row > 30
     sources = [r[3].value for r in inputs.iter_rows(min_row=2)]
@@ -90,7 +118,11 @@ def test_report_in_a_real_headless_browser(run_folder, tmp_path):
     html = dom.stdout
     for figure in ("84,678,218", "88,931,888", "4,253,670", "11,230,962", "84,678,267"):
         assert figure in html, figure
+    # the report leads with the MTFP answers
+    assert html.index('id="answers"') < html.index('id="reconciliation"')
+    assert 'id="contract-sum-needed"' in html and 'id="p-breakeven"' in html
     for section in (
+        'id="answers"',
         'id="reconciliation"',
         'id="demand"',
         'id="mtfp"',
@@ -99,7 +131,10 @@ def test_report_in_a_real_headless_browser(run_folder, tmp_path):
     ):
         assert section in html
     # every chart loaded in the browser (the page's own script counts them after load)
-    assert 'data-images="4"' in html and 'data-images-loaded="4"' in html
+    from sctforecast.reporting.run import CHART_FILES
+
+    n = len(CHART_FILES)
+    assert f'data-images="{n}"' in html and f'data-images-loaded="{n}"' in html
     shot = tmp_path / "report.png"
     res = subprocess.run(
         [browser, *flags, f"--screenshot={shot}", "--window-size=1200,2000", url],
@@ -131,7 +166,15 @@ def test_run_help_lists_the_options():
     res = subprocess.run(
         [sys.executable, "-m", "sctforecast.cli", "run", "--help"], capture_output=True, text=True
     )
-    for opt in ("--ledger", "--ssda903", "--scenario", "--out", "--draws"):
+    for opt in (
+        "--ledger",
+        "--ssda903",
+        "--profile",
+        "--population",
+        "--scenario",
+        "--out",
+        "--draws",
+    ):
         assert opt in res.stdout
 
 
@@ -142,7 +185,7 @@ def test_run_with_a_ledger_whose_lines_the_scenario_does_not_map(tmp_path, capsy
         "2023/24,Opening,opening_cumulative_deficit,0\n"
     )
     out = tmp_path / "out"
-    assert main(["run", "--ledger", str(ledger), "--out", str(out)]) == 2
+    assert main(["run", "--ledger", str(ledger), "--profile", "sandwell", "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "'Block grant'" in err and "not mapped" in err
     assert not out.exists()

@@ -7,18 +7,29 @@ from hypothesis import strategies as st
 
 from sctforecast import ConfigError, DataValidationError
 from sctforecast.costs import PLACEMENT_TYPES
+from sctforecast.datasets import load_outturn, sandwell_profile
 from sctforecast.demand import DemandForecast
-from sctforecast.mtfp import EXPENDITURE_LINES, INCOME_LINES, Scenario, project
+from sctforecast.mtfp import EXPENDITURE_LINES, INCOME_LINES, Scenario
+from sctforecast.mtfp import project as project_
 from sctforecast.periods import FinancialYear, month_index
 
 DEFAULT = Scenario.builtin()
+LEDGER = load_outturn()
+PROFILE = sandwell_profile()
+
+
+def project(ledger, scenario, **kw):
+    """The projector on the embedded ledger and profile (``ledger`` None: the outturn)."""
+    return project_(LEDGER if ledger is None else ledger, scenario, profile=PROFILE, **kw)
 
 
 def deterministic(s=DEFAULT):
     return s.override(
         {
             "placements": {"volume_growth_sd": 0.0, "price_sd": 0.0},
-            "savings": [{"name": "CSP", "amount": 2_500_000, "first_year": "2024/25"}],
+            "savings": [
+                {"replace": True, "name": "CSP", "amount": 2_500_000, "first_year": "2024/25"}
+            ],
         }
     )
 
@@ -80,7 +91,7 @@ scenario_changes = st.fixed_dictionaries(
         "savings": st.lists(
             st.fixed_dictionaries(
                 {
-                    "name": st.text(min_size=1, max_size=5),
+                    "name": st.text(alphabet="abcdefgh", min_size=1, max_size=5),
                     "amount": st.integers(0, 5_000_000),
                     "first_year": st.sampled_from(["2024/25", "2025/26", "2026/27"]),
                     "delivery_probability": st.floats(0, 1),
@@ -88,11 +99,12 @@ scenario_changes = st.fixed_dictionaries(
                 }
             ),
             max_size=3,
+            unique_by=lambda item: item["name"],
         ),
         "pressures": st.lists(
             st.fixed_dictionaries(
                 {
-                    "name": st.text(min_size=1, max_size=5),
+                    "name": st.text(alphabet="abcdefgh", min_size=1, max_size=5),
                     "amount": st.integers(-1_000_000, 5_000_000),
                     "first_year": st.sampled_from(["2024/25", "2026/27"]),
                     "probability": st.floats(0, 1),
@@ -100,6 +112,7 @@ scenario_changes = st.fixed_dictionaries(
                 }
             ),
             max_size=2,
+            unique_by=lambda item: item["name"],
         ),
     }
 )
@@ -215,8 +228,51 @@ def test_projection_with_demand_draws():
     p = project(None, DEFAULT, demand=FixedDemand(), random_seed=2)
     assert p.n_draws == 50
     check_identities(p)
-    # 850 children against ~805 in 2023/24: three more social workers' cost in staffing
-    assert (p.line("staffing", "2024/25") > 32_434_958_00 * 1.03).all()
+    p = project(None, deterministic(), demand=FixedDemand(), random_seed=2)
+    # 850 children against the profile's 808 at 31 March 2024: 42 / 15 = 2.8 more social
+    # workers at 60,000 x (1 + 0.2 x 0.35), uplifted by the 3% pay award
+    extra = (850 - PROFILE.children_in_care) / 15 * 60_000 * 1.07 * 1.03
+    expected = 32_434_958 * 1.03 + extra
+    assert np.allclose(p.line("staffing", "2024/25") / 100, expected, rtol=0, atol=0.01)
+
+
+demand_changes = st.fixed_dictionaries(
+    {
+        "contract_sum": st.fixed_dictionaries(
+            {"uplift": st.one_of(st.floats(-0.05, 0.1), st.just("cost_inflation"))}
+        ),
+        "placements": st.fixed_dictionaries(
+            {
+                "volume_growth": st.floats(-0.1, 0.2),
+                "volume_growth_sd": st.floats(0, 0.1),
+                "price_sd": st.floats(0, 0.05),
+                "price_inflation": st.floats(-0.02, 0.15),
+            }
+        ),
+        "staffing": st.fixed_dictionaries({"children_in_care_per_worker": st.floats(5, 30)}),
+        "third_party_income": st.just(
+            [{"name": "UASC grant", "rule": "per_uasc_child_week", "weekly_rate": 900}]
+        ),
+    }
+)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(demand_changes, st.integers(1, 80), st.integers(0, 2**32 - 1))
+def test_identities_hold_with_demand_draws(changes, draws, seed):
+    """The demand path (volume on the draws, resampled draws, cost inflation funding)
+    keeps every identity exact in pence, and the outturn in the first column."""
+    p = project(
+        None,
+        DEFAULT.override(changes),
+        demand=FixedDemand(seed=seed % 7),
+        draws=draws,
+        random_seed=seed,
+    )
+    assert p.n_draws == draws
+    check_identities(p)
+    assert (p.line("in_year_deficit", "2023/24") == 4_253_670_00).all()
+    assert (p.line("contract_sum", "2024/25") == 80_800_000_00).all()
 
 
 def test_demand_with_unknown_placement_types():

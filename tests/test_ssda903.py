@@ -152,7 +152,8 @@ def test_overlap_rule_warns_and_strict_raises(tmp_path):
 def test_same_day_conflict_is_an_error(tmp_path):
     d = files(tmp_path, "A,01/04/2020,S,C2,N1,U4,PR1,,\nA,01/04/2020,S,C2,N1,K2,PR4,,\n")
     with pytest.raises(
-        DataValidationError, match="child A on 2020-04-01: foster_in_house, residential_external"
+        DataValidationError,
+        match=r"child A on 01/04/2020: U4/PR1 \(ret/episodes.csv:2\), K2/PR4 \(ret/episodes.csv:3\)",
     ):
         read_ssda903(d)
 

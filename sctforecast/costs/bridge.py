@@ -31,7 +31,7 @@ __all__ = ["PriceVolumeMix", "price_volume_mix"]
 
 def _frac(x: object, what: str) -> Fraction:
     try:
-        f = Fraction(str(x)) if isinstance(x, str) else Fraction(x)  # type: ignore[arg-type]
+        f = Fraction(str(x)) if isinstance(x, str) else Fraction(x)  # type: ignore[call-overload]
     except (TypeError, ValueError) as err:
         raise DataValidationError(f"{what}: {x!r} is not a number") from err
     return f

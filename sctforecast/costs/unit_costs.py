@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,11 @@ class UnitCostTable:
     and inflation rates by category (or by placement type) and financial year.
 
     ``weekly`` columns: placement_type, weekly_cost (pounds), price_year
-    ("2023/24"), basis ("published" or "assumption"), source.
+    ("2023/24"), basis ("published" or "assumption"), source, and the public
+    range the weekly cost should lie in: low_weekly, high_weekly (pounds,
+    blank when no public figure is known), range_price_year, range_source.
+    :meth:`ranges` gives the ranges in any year's prices; the calibration
+    reports implied costs beside them and warns when one lands outside.
     ``inflation`` columns: applies_to (a category or a placement type),
     financial_year, rate (0.03 is 3%: the change from the previous year to
     this one), basis, source.  A placement-type row overrides its category.
@@ -82,7 +87,9 @@ class UnitCostTable:
         for c, default in (("basis", "given"), ("source", "")):
             if c not in w.columns:
                 w[c] = default
-        costs, years = [], []
+        problems += _check_ranges(w)
+        costs: list[float] = []
+        years: list[str | None] = []
         for i, r in enumerate(w.itertuples(index=False), start=2):
             if r.placement_type not in PLACEMENT_TYPES:
                 problems.append(
@@ -118,7 +125,8 @@ class UnitCostTable:
         for c, default in (("basis", "given"), ("source", "")):
             if c not in inf.columns:
                 inf[c] = default
-        rates, iyears = [], []
+        rates: list[float] = []
+        iyears: list[str | None] = []
         for i, r in enumerate(inf.itertuples(index=False), start=2):
             if r.applies_to not in CATEGORIES and r.applies_to not in PLACEMENT_TYPES:
                 problems.append(
@@ -166,19 +174,46 @@ class UnitCostTable:
     def weekly_costs(self, years: Iterable[_YearLike]) -> pd.DataFrame:
         """Weekly cost (pounds) of each type in each year: rows types, columns year labels."""
         fys = [FinancialYear.parse(y) for y in years]
-        out = pd.DataFrame(index=list(PLACEMENT_TYPES), columns=[y.label for y in fys], dtype=float)
-        for r in self.weekly.itertuples(index=False):
+        values = np.empty((len(self.weekly), len(fys)))
+        for i, r in enumerate(self.weekly.itertuples(index=False)):
             base = FinancialYear.parse(r.price_year)
-            for y in fys:
-                factor = 1.0
-                if y > base:
-                    for k in range(base.start_year + 1, y.start_year + 1):
-                        factor *= 1.0 + self._rate(r.placement_type, FinancialYear(k))
-                elif y < base:
-                    for k in range(y.start_year + 1, base.start_year + 1):
-                        factor /= 1.0 + self._rate(r.placement_type, FinancialYear(k))
-                out.loc[r.placement_type, y.label] = float(r.weekly_cost) * factor
-        return out
+            for j, y in enumerate(fys):
+                values[i, j] = float(r.weekly_cost) * self._factor(r.placement_type, base, y)
+        out = pd.DataFrame(
+            values, index=list(self.weekly["placement_type"]), columns=[y.label for y in fys]
+        )
+        return out.reindex(list(PLACEMENT_TYPES))
+
+    def ranges(self, year: _YearLike) -> pd.DataFrame:
+        """The public range of each type's weekly cost in ``year``'s prices.
+
+        Columns placement_type, low_weekly, high_weekly (pounds; NaN where no
+        public figure is known), range_source.  A range stated in another
+        year's prices is uprated (or deflated) with the inflation table, as
+        the weekly costs are.
+        """
+        fy = FinancialYear.parse(year)
+        rows = []
+        for r in self.weekly.itertuples(index=False):
+            lo, hi = float(r.low_weekly), float(r.high_weekly)
+            factor = 1.0
+            if np.isfinite(lo) and np.isfinite(hi):
+                factor = self._factor(r.placement_type, FinancialYear.parse(r.range_price_year), fy)
+            rows.append((r.placement_type, lo * factor, hi * factor, str(r.range_source)))
+        return pd.DataFrame(
+            rows, columns=["placement_type", "low_weekly", "high_weekly", "range_source"]
+        )
+
+    def _factor(self, placement_type: str, base: FinancialYear, year: FinancialYear) -> float:
+        """Price index of ``year`` relative to ``base`` for one type."""
+        factor = 1.0
+        if year > base:
+            for k in range(base.start_year + 1, year.start_year + 1):
+                factor *= 1.0 + self._rate(placement_type, FinancialYear(k))
+        elif year < base:
+            for k in range(year.start_year + 1, base.start_year + 1):
+                factor /= 1.0 + self._rate(placement_type, FinancialYear(k))
+        return factor
 
     def daily_rates(self, months: pd.PeriodIndex) -> np.ndarray:
         """Daily cost (pounds) per month and type: shape (months, types).
@@ -197,11 +232,33 @@ class UnitCostTable:
         if isinstance(factors, int | float):
             w["weekly_cost"] = w["weekly_cost"] * float(factors)
         else:
-            for t, f in factors.items():
-                if t not in PLACEMENT_TYPES:
-                    raise DataValidationError(f"scaled(): unknown placement type {t!r}")
-                w.loc[w["placement_type"] == t, "weekly_cost"] *= float(f)
+            unknown = [t for t in factors if t not in PLACEMENT_TYPES]
+            if unknown:
+                raise DataValidationError(f"scaled(): unknown placement type {unknown[0]!r}")
+            f = w["placement_type"].map({t: float(v) for t, v in factors.items()}).fillna(1.0)
+            w["weekly_cost"] = w["weekly_cost"].to_numpy(dtype=float) * f.to_numpy(dtype=float)
         return replace(self, weekly=w, origin=f"{self.origin} (scaled)")
+
+    def with_inflation(
+        self, rates: Mapping[_YearLike, float], *, source: str = "scenario"
+    ) -> UnitCostTable:
+        """A new table whose inflation in each year of ``rates`` is that one
+        rate for every placement type (the table's own rows for those years,
+        by category or by type, are dropped)."""
+        labels = {FinancialYear.parse(y).label: float(r) for y, r in rates.items()}
+        bad = {y: r for y, r in labels.items() if not np.isfinite(r) or r <= -1}
+        if bad:
+            raise DataValidationError(
+                "with_inflation(): rates must be numbers above -100%, got "
+                + ", ".join(f"{y}: {r}" for y, r in bad.items())
+            )
+        keep = self.inflation[~self.inflation["financial_year"].isin(labels)]
+        new = pd.DataFrame(
+            [(c, y, r, "given", source) for y, r in labels.items() for c in CATEGORIES],
+            columns=["applies_to", "financial_year", "rate", "basis", "source"],
+        )
+        inflation = pd.concat([keep, new], ignore_index=True)
+        return replace(self, inflation=inflation, origin=f"{self.origin} (inflation: {source})")
 
     def with_weekly(
         self, placement_type: str, weekly_cost: float, price_year: _YearLike, *, source: str
@@ -224,10 +281,66 @@ class UnitCostTable:
         return replace(self, weekly=w)
 
 
+_RANGE_COLUMNS = ("low_weekly", "high_weekly", "range_price_year", "range_source")
+
+
+def _check_ranges(w: pd.DataFrame) -> list[str]:
+    """Normalise the optional public-range columns of a weekly table in place;
+    return the problems found (a range needs both ends, low <= high, a year)."""
+    problems: list[str] = []
+    for c in _RANGE_COLUMNS:
+        if c not in w.columns:
+            w[c] = "" if c in ("range_price_year", "range_source") else np.nan
+    lows = pd.to_numeric(w["low_weekly"].replace("", np.nan), errors="coerce")
+    highs = pd.to_numeric(w["high_weekly"].replace("", np.nan), errors="coerce")
+    years: list[str] = []
+    for i, (t, lo, hi, ry, raw_lo, raw_hi, py) in enumerate(
+        zip(
+            w["placement_type"],
+            lows,
+            highs,
+            w["range_price_year"].fillna(""),
+            w["low_weekly"],
+            w["high_weekly"],
+            w["price_year"],
+            strict=True,
+        ),
+        start=2,
+    ):
+        given = [not _blank(raw_lo), not _blank(raw_hi)]
+        if any(given) and not all(given):
+            problems.append(
+                f"row {i}, {t}: a public range needs both low_weekly and high_weekly (or neither)"
+            )
+        elif all(given) and (pd.isna(lo) or pd.isna(hi) or lo < 0 or lo > hi):
+            problems.append(
+                f"row {i}, {t}: public range {raw_lo!r} to {raw_hi!r} is not two non-negative "
+                "numbers with low <= high"
+            )
+        label = str(ry).strip() or str(py)
+        try:
+            years.append(FinancialYear.parse(label).label)
+        except DataValidationError as err:
+            problems.append(f"row {i}, column range_price_year: {err}")
+            years.append("")
+    w["low_weekly"] = lows.astype(float)
+    w["high_weekly"] = highs.astype(float)
+    w["range_price_year"] = years
+    w["range_source"] = w["range_source"].fillna("").astype(str)
+    return problems
+
+
+def _blank(v: object) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == ""
+
+
 @cache
 def _default_table() -> UnitCostTable:
-    from sctforecast.datasets import data_path
-
-    return UnitCostTable.from_csv(
-        data_path("unit_costs.csv"), data_path("inflation.csv"), origin="default"
-    )
+    # the embedded public figures ship inside the package; read them as package
+    # files, without importing any authority's data
+    data = resources.files("sctforecast") / "datasets" / "data"
+    with (
+        resources.as_file(data / "unit_costs.csv") as unit_costs,
+        resources.as_file(data / "inflation.csv") as inflation,
+    ):
+        return UnitCostTable.from_csv(unit_costs, inflation, origin="default")

@@ -20,10 +20,21 @@ from sctforecast.profile import AuthorityProfile
 
 __all__ = [
     "ACTIVITY_ASSUMPTIONS",
+    "UNSPLIT_SPLIT",
     "sandwell_activity_2023_24",
     "sandwell_children_march_2024",
     "sandwell_profile",
 ]
+
+#: How the children the published mix does not split are shared between the
+#: placement types they can be in (an assumption, see :data:`ACTIVITY_ASSUMPTIONS`).
+UNSPLIT_SPLIT: dict[str, float] = {
+    "placed_with_parents": 0.40,
+    "adoption_placement": 0.15,
+    "supported_accommodation": 0.30,
+    "parent_and_child": 0.05,
+    "other_settings": 0.10,
+}
 
 ACTIVITY_ASSUMPTIONS = pd.DataFrame(
     [
@@ -46,11 +57,17 @@ ACTIVITY_ASSUMPTIONS = pd.DataFrame(
             "assumption on 004 Section (f) figures",
         ),
         (
-            "other types",
-            "the rest of the children in care (802 to 808) are not split by placement in the documents; "
-            "they are placed with parents here (no placement fee), so the calibrated unit costs of the "
-            "counted types also carry the cost of uncounted placements (non-UASC supported accommodation, "
-            "parent and child, other settings)",
+            "placed_with_parents / adoption_placement / supported_accommodation / parent_and_child / "
+            "other_settings",
+            "the rest of the children in care (802 at March 2023 to 808 at March 2024, straight line) "
+            "are not split by placement in the documents: about 118 a month, none of them in foster care, "
+            "residential care or UASC supported accommodation (those are counted). They are split "
+            + ", ".join(f"{share:.0%} {t}" for t, share in UNSPLIT_SPLIT.items())
+            + ": by elimination the types the documents do not count, in rough proportion to how "
+            "English authorities place children outside foster, residential and UASC care (placed with "
+            "parents the largest group, then 16-17 supported accommodation). So they are costed at the "
+            "typical cost of the types they could be in (about 360 a week on average at the default unit "
+            "costs), not at zero. Replace with your own SSDA903 split where you have it",
             "assumption",
         ),
         (
@@ -86,6 +103,7 @@ def _sandwell_month_ends() -> pd.DataFrame:
     uasc = np.r_[15.0, _line(15, 42, 12)]  # 15 in April 2023; taken as the March 2023 level too
     stock = _line(802, 808, 13)
     counted = trust + external + resid + uasc
+    unsplit = stock - counted
     return pd.DataFrame(
         {
             "foster_in_house": trust * share,
@@ -93,7 +111,7 @@ def _sandwell_month_ends() -> pd.DataFrame:
             "foster_ifa": external,
             "residential_external": resid,
             "supported_accommodation_uasc": uasc,
-            "placed_with_parents": stock - counted,
+            **{t: unsplit * f for t, f in UNSPLIT_SPLIT.items()},
         },
         index=ends,
     )

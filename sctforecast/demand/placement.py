@@ -1,303 +1,208 @@
-"""Placement-level model from SSDA903 episodes: conjugate Bayesian rates and
-forward simulation over posterior draws in vectorised numpy.
+"""Placement-level demand model from SSDA903 episodes.
 
-Rates, by DfE age band (under 1, 1-4, 5-9, 10-15, 16-17):
+Rates come only from the window the returns observe (``data.observed_from``
+to ``data.observed_to``); children in care on its first day enter the
+exposure then (:mod:`sctforecast.demand.flows`).  Entry, exit and move rates
+are a static structure by age band and placement type times levels that
+drift as random walks, with the drift learnt from the data
+(:mod:`sctforecast.demand.rates`).  Forecasts simulate children by age and
+placement type over draws of every rate and of the levels' future paths, so
+intervals carry parameter uncertainty, drift and month-to-month noise
+(:mod:`sctforecast.demand.placement_sim`).  Leaving care at 18 is certain
+and simulated from age.
 
-* entries per month: Gamma(0.5 + entries, 0.01 + months) (Gamma-Poisson);
-* the placement type a child enters: Dirichlet(0.5 + counts over types);
-* each month, for a child of an age band in a placement type, the chance of
-  leaving care, moving to each other type, or staying:
-  Dirichlet(prior + counts), where staying counts the child-months of exposure
-  without an event.  Moves to a type never seen from that type get no prior
-  weight (they are not simulated); leaving and staying get 0.5 each.
-
-Leaving at 18 is certain and is not estimated: ageing out is simulated from
-each child's age.  The simulation keeps children by single year of age (0-17)
-and type; each month a twelfth of each age moves up a year (binomially), those
-turning 18 leave, then exits and moves are drawn, then entrants arrive.
+Life: ``PlacementFlowModel().fit(data)``, then ``forecast_draws(months)``
+(the :class:`~sctforecast.demand.forecast.DemandModel` protocol),
+``demand(first_year, n_years)`` for the MTFP, ``forecast(months)`` for a tidy
+table, and ``rates()`` for the fitted rates at the origin against the window
+average.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sctforecast.constants import DEFAULT_CI_PROB
+from sctforecast.constants import DEFAULT_CI_PROB, DRAW_DIM, MONTH_DIM, TYPE_DIM, interval_bounds
+from sctforecast.demand.flows import FlowCounts, flow_counts, observed_window
 from sctforecast.demand.forecast import DemandForecast, forecast_for_years
+from sctforecast.demand.placement_sim import simulate_placements
+from sctforecast.demand.rates import RatePosterior, fit_rates, group_rates
 from sctforecast.errors import ConfigError, DataValidationError, NotFittedError
 from sctforecast.periods import FinancialYear
 from sctforecast.placements import PLACEMENT_TYPES
-from sctforecast.ssda903.derive import care_events
-from sctforecast.ssda903.reader import AGE_BANDS, SSDA903Data, age_band
+from sctforecast.ssda903.reader import SSDA903Data
 
-__all__ = ["PlacementFlowModel", "PlacementPosterior"]
+__all__ = ["PlacementFlowModel"]
 
-NB, NT = len(AGE_BANDS), len(PLACEMENT_TYPES)
-_BAND_OF_AGE = age_band(np.arange(18) + 0.5)
-_DAYS_PER_MONTH = 365.25 / 12
+logger = logging.getLogger(__name__)
+MIN_MONTHS = 12
 
 
-@dataclass(frozen=True)
-class PlacementPosterior:
-    """Conjugate posterior parameters (all counts are the prior plus the data)."""
+def _dataset(
+    by_type: dict[str, np.ndarray], sim: dict[str, np.ndarray], n: int, labels: pd.PeriodIndex
+) -> xr.Dataset:
+    """The forecast Dataset.  Arrays are wrapped as ``xr.Variable`` first:
+    xarray checks any other input against dask arrays, which imports dask
+    (half a second) in a command that should take about a second."""
 
-    entry_shape: np.ndarray  # (bands,)
-    entry_rate: np.ndarray  # (bands,) months of exposure
-    mix_conc: np.ndarray  # (bands, types)
-    trans_conc: np.ndarray  # (bands, types, 2 + types): [stay, exit, move to each type]
-    months: int
+    def var(dims: tuple[str, ...], values: np.ndarray) -> xr.Variable:
+        return xr.Variable(dims, values, fastpath=True)
 
-    def draw(self, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-        """``n`` posterior draws of every rate."""
-        lam = rng.gamma(self.entry_shape, 1.0 / self.entry_rate, size=(n, NB))
-        mix = _dirichlet(rng, self.mix_conc, n)
-        trans = _dirichlet(rng, self.trans_conc, n)
-        return {"entry_rate": lam, "mix": mix, "trans": trans}
-
-
-def _dirichlet(rng: np.random.Generator, conc: np.ndarray, n: int) -> np.ndarray:
-    """Dirichlet draws over the last axis, zero concentration meaning probability 0."""
-    g = np.where(conc > 0, rng.gamma(np.maximum(conc, 1e-300), 1.0, size=(n, *conc.shape)), 0.0)
-    s = g.sum(axis=-1, keepdims=True)
-    return np.divide(g, s, out=np.zeros_like(g), where=s > 0)
+    dims3 = (DRAW_DIM, MONTH_DIM, TYPE_DIM)
+    dims2 = (DRAW_DIM, MONTH_DIM)
+    return xr.Dataset(
+        {
+            "children": var(dims3, by_type["children"]),
+            "placement_days": var(dims3, by_type["placement_days"]),
+            "entries": var(dims2, sim["entries"]),
+            "exits": var(dims2, sim["exits"]),
+            "aged_out": var(dims2, sim["aged_out"]),
+        },
+        coords={
+            DRAW_DIM: var((DRAW_DIM,), np.arange(n)),
+            MONTH_DIM: var((MONTH_DIM,), np.array([str(p) for p in labels])),
+            TYPE_DIM: var((TYPE_DIM,), np.array(PLACEMENT_TYPES)),
+        },
+    )
 
 
 @dataclass
 class PlacementFlowModel:
-    """Rates of entering each placement type, moving between types and leaving
-    care, by age band, from SSDA903 episodes; forward simulation over draws."""
+    """Entries, exits and moves between placement types by age band, with
+    rates that drift, from SSDA903 episodes; forward simulation over draws.
+
+    Parameters
+    ----------
+    n_draws
+        Draws in every forecast.
+    drift
+        Standard deviation per month of the log rates' random walk.  ``None``
+        (the default) weighs a grid of values by how well each predicted
+        every month one step ahead; a number fixes it (0 holds rates fixed,
+        leaving only parameter uncertainty and month effects).
+    month_effect
+        Standard deviation of the log month effect (extra-Poisson variation);
+        ``None`` learns it the same way.
+    """
 
     n_draws: int = 1000
-    posterior: PlacementPosterior | None = field(default=None, repr=False)
-    start_state: np.ndarray | None = field(
-        default=None, repr=False
-    )  # (18, types) at the end of the data
+    drift: float | None = None
+    month_effect: float | None = None
+    posterior: RatePosterior | None = field(default=None, repr=False)
+    counts: FlowCounts | None = field(default=None, repr=False)
     observed_to: pd.Timestamp | None = None
+    window_start: pd.Timestamp | None = None
 
+    # --- fitting ----------------------------------------------------------------------
     def fit(
-        self, data: SSDA903Data, *, random_seed: int | None = None, since: str | None = None
+        self, data: SSDA903Data, *, since: str | pd.Timestamp | None = None
     ) -> PlacementFlowModel:
-        """Count events and exposure (from ``since``, default the first full
-        month of the data) and form the conjugate posterior.  ``random_seed``
-        is accepted for a uniform interface; fitting is exact and uses none."""
-        e = data.episodes
-        t0 = (
-            pd.Timestamp(since)
-            if since
-            else e["start"].min().to_period("M").to_timestamp() + pd.offsets.MonthBegin(1)
-        )
-        t1 = data.observed_to + pd.Timedelta(days=1)
-        months = (t1.to_period("M") - t0.to_period("M")).n
-        if months < 12:
+        """Count events and exposure over the observed window and form the
+        posterior (exactly: no sampling, so no seed).  ``since`` narrows the
+        window to start later (never earlier than ``data.observed_from``)."""
+        if not isinstance(self.n_draws, int) or self.n_draws < 1:
+            raise ConfigError(f"n_draws must be a positive whole number, got {self.n_draws!r}")
+        if since is not None and data.observed_from is not None:
+            if pd.Timestamp(since) < data.observed_from:
+                raise ConfigError(
+                    f"since={pd.Timestamp(since).date()} is before the returns start observing "
+                    f"({data.observed_from.date()}, 1 April of the first collection year): rates "
+                    "can come only from the window the returns observe; drop since= or give a "
+                    "later date"
+                )
+        start, end = observed_window(data, since)
+        months = (end.to_period("M") - start.to_period("M")).n
+        if months < MIN_MONTHS:
             raise DataValidationError(
-                f"{data.origin}: {months} month(s) of episodes from {t0.date()}; "
-                "the placement model needs at least 12"
+                f"{data.origin}: the returns observe {max(months, 0)} whole month(s) from "
+                f"{start.date()} to {data.observed_to.date()}; the placement model needs at "
+                f"least {MIN_MONTHS}. Add earlier collection years, or a later since="
             )
-        ev = care_events(data)
-        ev = ev[(ev["date"] >= t0) & (ev["date"] < t1)]
-        band = age_band(ev["age"].to_numpy())
-        band = np.clip(band, 0, NB - 1)
-        tcode = {t: i for i, t in enumerate(PLACEMENT_TYPES)}
-        entries = np.zeros(NB)
-        mix = np.zeros((NB, NT))
-        trans = np.zeros((NB, NT, 2 + NT))
-        for (kind, f, to), b in zip(
-            ev[["event", "from_type", "to_type"]].itertuples(index=False), band, strict=True
-        ):
-            if kind == "entry":
-                entries[b] += 1
-                mix[b, tcode[to]] += 1
-            elif kind == "exit":
-                trans[b, tcode[f], 1] += 1
-            elif kind == "move":
-                trans[b, tcode[f], 2 + tcode[to]] += 1
-        exposure = self._exposure(data, t0, t1)  # child-months (bands, types)
-        events = trans[:, :, 1:].sum(axis=2)
-        trans[:, :, 0] = np.maximum(exposure - events, 0.0)
-        prior = np.zeros_like(trans)
-        prior[:, :, :2] = 0.5
-        seen = trans[:, :, 2:].sum(axis=0) > 0  # moves seen from a type to another, any age
-        prior[:, :, 2:] = np.where(seen[None, :, :], 0.5, 0.0)
-        for t in range(NT):
-            prior[:, t, 2 + t] = 0.0
-        self.posterior = PlacementPosterior(
-            entry_shape=0.5 + entries,
-            entry_rate=0.01 + np.full(NB, float(months)),
-            mix_conc=0.5 / NT + mix,
-            trans_conc=prior + trans,
-            months=months,
-        )
-        self.start_state = self._state_at(data, data.observed_to)
+        self.counts = flow_counts(data, start, end)
+        self.posterior = fit_rates(self.counts, drift=self.drift, month_effect=self.month_effect)
         self.observed_to = data.observed_to
+        self.window_start = start
+        logger.info(
+            "placement model: %d months from %s, %d entries, %d exits, %d moves, %d in care at %s",
+            months,
+            start.date(),
+            self.counts.entries.sum(),
+            self.counts.exits.sum(),
+            self.counts.moves.sum(),
+            self.counts.start_state.sum(),
+            data.observed_to.date(),
+        )
         return self
 
-    @staticmethod
-    def _exposure(data: SSDA903Data, t0: pd.Timestamp, t1: pd.Timestamp) -> np.ndarray:
-        e = data.episodes
-        s = np.maximum(e["start"].to_numpy("datetime64[D]"), np.datetime64(t0.date(), "D"))
-        en = np.minimum(
-            e["end"].fillna(t1).to_numpy("datetime64[D]"), np.datetime64(t1.date(), "D")
-        )
-        days = np.clip((en - s).astype(np.int64), 0, None).astype(float)
-        mid = s + ((en - s) // 2)
-        age = (mid - e["dob"].to_numpy("datetime64[D]")).astype(np.int64) / 365.25
-        b = np.clip(age_band(age), 0, NB - 1)
-        t = pd.Categorical(e["placement_type"], categories=list(PLACEMENT_TYPES)).codes
-        out = np.zeros((NB, NT))
-        np.add.at(out, (b, t), days / _DAYS_PER_MONTH)
-        return out
-
-    @staticmethod
-    def _state_at(data: SSDA903Data, when: pd.Timestamp) -> np.ndarray:
-        e = data.episodes
-        live = (e["start"] <= when) & (e["end"].isna() | (e["end"] > when))
-        age = ((when - e.loc[live, "dob"]).dt.days / 365.25).to_numpy()
-        a = np.clip(np.floor(age).astype(int), 0, 17)
-        t = pd.Categorical(e.loc[live, "placement_type"], categories=list(PLACEMENT_TYPES)).codes
-        out = np.zeros((18, NT))
-        np.add.at(out, (a, t), 1)
-        return out
-
-    def _require(self) -> PlacementPosterior:
-        if self.posterior is None or self.start_state is None:
+    def _require(self) -> tuple[RatePosterior, FlowCounts]:
+        if self.posterior is None or self.counts is None:
             raise NotFittedError("this PlacementFlowModel is not fitted: call .fit(data) first")
-        return self.posterior
+        return self.posterior, self.counts
 
-    # --- simulation -----------------------------------------------------------------
+    @property
+    def start_state(self) -> np.ndarray:
+        """Children in care at the end of the data by age bin and placement type."""
+        return self._require()[1].start_state
+
+    # --- simulation -------------------------------------------------------------------
     def simulate(
-        self, months: int, *, random_seed: int | np.random.Generator = 0, n_draws: int | None = None
+        self,
+        months: int,
+        *,
+        random_seed: int | np.random.Generator = 0,
+        n_draws: int | None = None,
     ) -> xr.Dataset:
         """Simulate ``months`` from the end of the data for every draw.
 
         Returns a Dataset over (draw, month[, placement_type]) with
         ``children`` (by type, at the end of each month), ``placement_days``
-        (by type), ``entries``, ``exits`` and ``aged_out``.
+        (by type), ``entries``, ``exits`` (turning 18 included) and
+        ``aged_out``.
         """
-        post = self._require()
-        if not isinstance(months, int) or months < 1:
+        post, counts = self._require()
+        if not isinstance(months, int | np.integer) or isinstance(months, bool) or months < 1:
             raise ConfigError(f"months must be a positive whole number, got {months!r}")
-        n = n_draws or self.n_draws
+        n = self.n_draws if n_draws is None else n_draws
+        if not isinstance(n, int) or n < 1:
+            raise ConfigError(f"n_draws must be a positive whole number, got {n!r}")
         rng = np.random.default_rng(random_seed)
-        par = post.draw(rng, n)
-        trans = par["trans"][:, _BAND_OF_AGE]  # (n, 18, types, 2 + types)
-        p_exit = trans[..., 1]
-        p_move = trans[..., 2:]  # (n, 18, types, types)
-        cond = np.zeros_like(p_move)  # sequential conditional probabilities for binomial splitting
-        remaining = 1.0 - p_exit
-        left = np.maximum(remaining, 1e-300)
-        acc = np.zeros_like(p_exit)
-        for k in range(NT):
-            denom = np.maximum(left - acc, 1e-300)
-            cond[..., k] = np.clip(p_move[..., k] / denom, 0.0, 1.0)
-            acc = acc + p_move[..., k]
-        active_moves = [k for k in range(NT) if p_move[..., k].any()]
-        # entries: per band, ages spread evenly over the band's single years
-        band_ages = [list(range(lo, hi)) for _, lo, hi in AGE_BANDS]
-        state = np.broadcast_to(self.start_state, (n, 18, NT)).astype(np.int64).copy()
-        start = (self.observed_to + pd.Timedelta(days=1)).to_period("M")
-        labels = pd.period_range(start, periods=months, freq="M")
-        days_in = labels.days_in_month.to_numpy(dtype=float)
-        children = np.empty((n, months, NT))
-        pdays = np.empty((n, months, NT))
-        entries_out = np.empty((n, months))
-        exits_out = np.empty((n, months))
-        aged_out = np.empty((n, months))
-        for m in range(months):
-            before = state.sum(axis=1)
-            # ageing: a twelfth of each single year moves up; 17-year-olds turning 18 leave
-            up = rng.binomial(state, 1.0 / 12.0)
-            state -= up
-            aged = up[:, 17].sum(axis=1)
-            state[:, 1:] += up[:, :17]
-            # exits then moves
-            ex = rng.binomial(state, p_exit)
-            state -= ex
-            stay = state.copy()
-            moved_in = np.zeros_like(state)
-            for k in active_moves:
-                mv = rng.binomial(stay, cond[..., k])
-                stay -= mv
-                moved_in[:, :, k] += mv.sum(axis=2)
-            state = stay + moved_in
-            # entries
-            new = rng.poisson(par["entry_rate"])  # (n, bands)
-            for b, ages in enumerate(band_ages):
-                if not new[:, b].any():
-                    continue
-                by_type = rng.multinomial(new[:, b], par["mix"][:, b])  # (n, types)
-                for t in np.flatnonzero(by_type.any(axis=0)):
-                    spread = rng.multinomial(by_type[:, t], np.full(len(ages), 1.0 / len(ages)))
-                    state[:, ages, t] += spread
-            after = state.sum(axis=1)
-            children[:, m] = after
-            pdays[:, m] = (before + after) / 2.0 * days_in[m]
-            entries_out[:, m] = new.sum(axis=1)
-            exits_out[:, m] = ex.sum(axis=(1, 2)) + aged
-            aged_out[:, m] = aged
-        coords = {
-            "draw": np.arange(n),
-            "month": [str(p) for p in labels],
-            "placement_type": list(PLACEMENT_TYPES),
-        }
-        return xr.Dataset(
-            {
-                "children": (("draw", "month", "placement_type"), children),
-                "placement_days": (("draw", "month", "placement_type"), pdays),
-                "entries": (("draw", "month"), entries_out),
-                "exits": (("draw", "month"), exits_out),
-                "aged_out": (("draw", "month"), aged_out),
-            },
-            coords=coords,
+        par = post.draw(rng, n, int(months))
+        labels = pd.period_range(self.origin, periods=int(months), freq="M")
+        # simulate only the types a child can be in: those in care at the
+        # end, entered, or moved to (fewer cells, same numbers)
+        active = (counts.start_state.sum(axis=0) > 0) | (post.entry_conc.sum(axis=0) > 0)
+        active[post.pair_to] = True
+        idx = np.flatnonzero(active)
+        pos = np.cumsum(active) - 1
+        sim = simulate_placements(
+            rng,
+            start_state=counts.start_state[:, idx],
+            days_in_month=labels.days_in_month.to_numpy(dtype=float),
+            entry=par["entry"][..., idx],
+            entry_mult=par["entry_mult"][..., idx],
+            exit_=par["exit"][..., idx],
+            exit_mult=par["exit_mult"][..., idx],
+            move=par["move"],
+            move_mult=par["move_mult"],
+            pair_from=pos[post.pair_from],
+            pair_to=pos[post.pair_to],
+            entry_age=post.entry_age,
+            closure=par["closure"],
+            closure_months=(labels.month == 4),
         )
+        by_type = {}
+        for k in ("children", "placement_days"):
+            full = np.zeros((n, int(months), len(PLACEMENT_TYPES)))
+            full[..., idx] = sim[k]
+            by_type[k] = full
+        return _dataset(by_type, sim, n, labels)
 
-    def forecast(
-        self,
-        months: int,
-        *,
-        ci_prob: float = DEFAULT_CI_PROB,
-        by: str = "financial_year",
-        random_seed: int = 0,
-    ) -> pd.DataFrame:
-        """Tidy forecast of children in care by type (average over the period),
-        entries and exits (totals), by financial year or month."""
-        ds = self.simulate(months, random_seed=random_seed)
-        lo, hi = (1 - ci_prob) / 2, 1 - (1 - ci_prob) / 2
-        labels = [str(m) for m in ds["month"].values]
-        key = (
-            [FinancialYear.containing(pd.Period(m, freq="M").start_time).label for m in labels]
-            if by == "financial_year"
-            else labels
-        )
-        groups = pd.Index(key)
-        rows = []
-        for g in dict.fromkeys(key):
-            sel = np.flatnonzero(groups == g)
-            parts = {
-                f"children: {t}": ds["children"].values[:, sel, j].mean(axis=1)
-                for j, t in enumerate(PLACEMENT_TYPES)
-            }
-            parts["children: total"] = ds["children"].values[:, sel].sum(axis=2).mean(axis=1)
-            parts["entries"] = ds["entries"].values[:, sel].sum(axis=1)
-            parts["exits"] = ds["exits"].values[:, sel].sum(axis=1)
-            for name, v in parts.items():
-                q = np.quantile(v, [lo, 0.5, hi])
-                rows.append(
-                    {
-                        "period": g,
-                        "measure": name,
-                        "mean": float(v.mean()),
-                        "median": float(q[1]),
-                        "lower": float(q[0]),
-                        "upper": float(q[2]),
-                        "ci_prob": ci_prob,
-                    }
-                )
-        return pd.DataFrame(rows)
-
-    # --- the DemandModel protocol (sctforecast.demand.forecast) ---------------------------
+    # --- the DemandModel protocol (sctforecast.demand.forecast) -----------------------
     @property
     def origin(self) -> pd.Period:
         """The first forecast month: the month after the data end."""
@@ -326,4 +231,91 @@ class PlacementFlowModel:
             n_years,
             random_seed=random_seed,
             source=f"placement-level model on SSDA903 episodes to {self.observed_to.date()}",  # type: ignore[union-attr]
+        )
+
+    # --- tables ---------------------------------------------------------------------------
+    def forecast(
+        self,
+        months: int,
+        *,
+        ci_prob: float = DEFAULT_CI_PROB,
+        by: str = "financial_year",
+        random_seed: int | np.random.Generator = 0,
+    ) -> pd.DataFrame:
+        """Tidy forecast of children in care by type (average of the period's
+        month ends), entries and exits (totals), by financial year or month."""
+        if by not in ("financial_year", "month"):
+            raise ConfigError(f"by must be 'financial_year' or 'month', got {by!r}")
+        lo, hi = interval_bounds(ci_prob)
+        ds = self.simulate(months, random_seed=random_seed)
+        labels = [str(m) for m in ds[MONTH_DIM].values]
+        key = (
+            [FinancialYear.containing(pd.Period(m, freq="M").start_time).label for m in labels]
+            if by == "financial_year"
+            else labels
+        )
+        groups = np.array(key)
+        children = ds["children"].values
+        rows = []
+        for g in dict.fromkeys(key):
+            sel = np.flatnonzero(groups == g)
+            parts = {
+                f"children: {t}": children[:, sel, j].mean(axis=1)
+                for j, t in enumerate(PLACEMENT_TYPES)
+            }
+            parts["children: total"] = children[:, sel].sum(axis=2).mean(axis=1)
+            parts["entries"] = ds["entries"].values[:, sel].sum(axis=1)
+            parts["exits"] = ds["exits"].values[:, sel].sum(axis=1)
+            for name, v in parts.items():
+                q = np.quantile(v, [lo, 0.5, hi])
+                rows.append((g, name, float(v.mean()), q[1], q[0], q[2]))
+        t = pd.DataFrame(rows, columns=["period", "measure", "mean", "median", "lower", "upper"])
+        t["ci_prob"] = ci_prob
+        return t
+
+    def rates(
+        self, *, ci_prob: float = DEFAULT_CI_PROB, random_seed: int | np.random.Generator = 0
+    ) -> pd.DataFrame:
+        """Each group's rate in the last month of the data (posterior mean and
+        interval) against its average over the window.
+
+        Entries are children a month into a category; exits and moves are
+        monthly hazards per child in care (over the last 12 months' mix of
+        ages and types).  Columns: flow, group, window_mean, current_mean,
+        current_lower, current_upper, ci_prob.
+        """
+        post, counts = self._require()
+        lo, hi = interval_bounds(ci_prob)
+        rng = np.random.default_rng(random_seed)
+        scale = group_rates(post, counts)
+        rows = []
+        for flow, lev in (("entries", post.entries), ("exits", post.exits), ("moves", post.moves)):
+            base, window = scale[flow]
+            draws = lev.current(rng) * base
+            q = np.quantile(draws, [lo, hi], axis=0) if len(lev.groups) else np.zeros((2, 0))
+            for g, name in enumerate(lev.groups):
+                rows.append(
+                    (flow, name, float(window[g]), float(draws[:, g].mean()), q[0, g], q[1, g])
+                )
+        t = pd.DataFrame(
+            rows,
+            columns=[
+                "flow",
+                "group",
+                "window_mean",
+                "current_mean",
+                "current_lower",
+                "current_upper",
+            ],
+        )
+        t["ci_prob"] = ci_prob
+        return t
+
+    def __repr__(self) -> str:
+        if self.posterior is None:
+            return f"<PlacementFlowModel (not fitted), {self.n_draws:,} draws>"
+        return (
+            f"<PlacementFlowModel fitted on {self.posterior.months} months from "
+            f"{self.window_start.date()} to {self.observed_to.date()}, "  # type: ignore[union-attr]
+            f"{int(self.start_state.sum())} in care at the end, {self.n_draws:,} draws>"
         )

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sctforecast.constants import DEFAULT_CI_PROB
+from sctforecast.constants import DEFAULT_CI_PROB, interval_bounds
 from sctforecast.errors import ConfigError
-from sctforecast.money import format_money, round_to_total, to_pence
+from sctforecast.money import round_to_total, to_pence
+from sctforecast.mtfp.answers import breakeven_table, projection_text
 from sctforecast.periods import FinancialYear
 
 __all__ = [
@@ -70,11 +71,19 @@ def _kind(line: str) -> str:
 
 @dataclass(frozen=True)
 class MTFPProjection:
-    """Draws of every MTFP line (integer pence, dims draw x financial_year)."""
+    """Draws of every MTFP line (integer pence, dims draw x financial_year).
+
+    ``contract_sum_assumptions`` says, per year, what the stated Contract Sum
+    is and where it comes from; ``calibration`` is the cost calibration the
+    projector made (``None`` when a cost model was given or not needed).
+    """
 
     draws: xr.Dataset
     scenario: object
     baseline_origin: str = ""
+    profile_name: str = ""
+    contract_sum_assumptions: tuple[str, ...] = ()
+    calibration: object | None = field(default=None, repr=False)
 
     @property
     def years(self) -> list[str]:
@@ -99,9 +108,7 @@ class MTFPProjection:
     # --- tables ---------------------------------------------------------------------------
     def summary(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
         """Mean, median and central ``ci_prob`` interval of every line by year (pence)."""
-        if not 0 < ci_prob < 1:
-            raise ConfigError(f"ci_prob must be between 0 and 1, got {ci_prob}")
-        lo, hi = (1 - ci_prob) / 2, 1 - (1 - ci_prob) / 2
+        lo, hi = interval_bounds(ci_prob)
         rows = []
         for name in (*INCOME_LINES, *EXPENDITURE_LINES, *TOTAL_LINES):
             v = self.draws[name].values.astype(np.float64)
@@ -262,23 +269,19 @@ class MTFPProjection:
         a, b = self._year(year_a), self._year(year_b)
         return deficit_bridge((self, a, f"deficit {a}"), (self, b, f"deficit {b}"))
 
+    def breakeven(self, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
+        """The answers by financial year: the stated Contract Sum and its assumption,
+        P(breakeven) under it, the Contract Sum needed to break even in-year and the
+        savings needed instead (mean and central ``ci_prob`` interval over the paths),
+        and the Contract Sum that would also clear the cumulative deficit.  Columns
+        :data:`~sctforecast.mtfp.answers.BREAKEVEN_COLUMNS`, money in pence; see
+        :mod:`sctforecast.mtfp.answers` for the definitions."""
+        return breakeven_table(self, ci_prob)
+
     @property
     def text(self) -> str:
-        last = self.years[-1]
-        parts = []
-        for y in self.years[1:]:
-            d = self.line("in_year_deficit", y)
-            lo, hi = np.quantile(d, [0.05, 0.95])
-            parts.append(
-                f"{y}: deficit {format_money(int(d.mean()))} (90% interval {format_money(int(lo))} to "
-                f"{format_money(int(hi))}), P(breakeven) {np.mean(d <= 0):.0%}"
-            )
-        c = self.line("closing_cumulative_deficit", last)
-        return (
-            f"Scenario {getattr(self.scenario, 'name', '')!r}, {self.n_draws:,} paths. "
-            + "; ".join(parts)
-            + f". Cumulative deficit at 31 March {int(last[:4]) + 1}: {format_money(int(c.mean()))} on average."
-        )
+        """The answers in words, each deficit beside its Contract Sum assumption."""
+        return projection_text(self)
 
     def __repr__(self) -> str:
         name = getattr(self.scenario, "name", "")

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sctforecast._io import atomic_directory
+from sctforecast._io import atomic_directory, write_csv
 from sctforecast.errors import DataValidationError
 from sctforecast.money import format_money
 from sctforecast.regional.data import AuthorityPanel, read_authority_folder
@@ -31,10 +31,15 @@ REPORT_COLUMNS = (
     "children_in_care_end_lower",
     "children_in_care_end_upper",
     "final_year",
-    "placement_cost_final_mean",
-    "deficit_final_mean",
-    "deficit_final_lower",
-    "deficit_final_upper",
+    "placement_cost_final_mean_pence",
+    "contract_sum_final_pence",
+    "contract_sum_needed_final_mean_pence",
+    "p_breakeven_final",
+    "deficit_final_mean_pence",
+    "deficit_final_lower_pence",
+    "deficit_final_upper_pence",
+    "closing_cumulative_deficit_final_mean_pence",
+    "plan",
     "error",
 )
 
@@ -56,138 +61,188 @@ def run_many(
     random_seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
     pooled_config: Mapping[str, Any] | None = None,
+    scenario: str | os.PathLike[str] | None = None,
 ) -> tuple[pd.DataFrame, ManyResult]:
     """Forecast every authority in ``folder`` and write a combined report.
 
     ``<name>.csv`` series are fitted together by the partially pooled model
-    (one PyMC fit), then each authority's forecast and costing is a task;
-    ``<name>/`` SSDA903 folders are each a task (read, fit, simulate, cost).
-    A malformed authority is reported by name; the others complete.  Results
-    are saved to ``results_dir`` (default ``<out>-results``) as they arrive.
+    (one PyMC fit), then each authority's forecast of children in care is a
+    task; ``<name>/`` SSDA903 folders are each a task (read, fit, simulate).
+    An SSDA903 folder that also holds ``ledger.csv`` and ``profile.csv`` gets
+    its MTFP figures from the projector on its own baseline, with its
+    ``scenario.toml`` or ``scenario`` (a file or built-in name); the others
+    have those columns empty and ``plan`` says why.  A malformed authority is
+    reported by name; the others complete.  Results are saved to
+    ``results_dir`` (default ``<out>-results``) as they arrive.
     """
+    inputs, problems = read_authority_folder(folder)
+    series = {k: v for k, v in inputs.items() if isinstance(v, pd.DataFrame)}
+    panel = _panel(series, str(folder), problems) if series else None
+    groups: list[tuple[Callable[..., Any], dict[str, dict[str, Any]]]] = []
+    if panel is not None:
+        cfg = {"draws": draws, "tune": max(draws, 300), "chains": 2, **(pooled_config or {})}
+        groups.append(
+            (
+                forecast_series_task,
+                _series_tasks(panel, cfg, horizon=horizon_months, random_seed=random_seed),
+            )
+        )
+    folders = {a: v for a, v in inputs.items() if isinstance(v, Path)}
+    if folders:
+        groups.append(
+            (
+                forecast_ssda903_task,
+                {
+                    a: {
+                        "name": a,
+                        "folder": str(v),
+                        "horizon": horizon_months,
+                        "draws": draws,
+                        "seed": _seed(random_seed, a),
+                        "scenario": None if scenario is None else str(scenario),
+                    }
+                    for a, v in folders.items()
+                },
+            )
+        )
+    result = _run_groups(
+        groups,
+        results_dir=results_dir or f"{out}-results",
+        scheduler=scheduler,
+        n_workers=n_workers,
+        serial=serial,
+        progress=progress,
+    )
+    errors = {**result.errors, **problems}
+    rows = [
+        {"authority": a, **result.results.get(a, {}), "error": errors.get(a, "")}
+        for a in sorted({a for _, tasks in groups for a in tasks} | set(problems))
+    ]
+    table = pd.DataFrame(rows).reindex(columns=list(REPORT_COLUMNS))
+    _write_report(table, out)
+    return table, ManyResult(result.results, errors, result.resumed, result.seconds, result.workers)
+
+
+def _panel(series: dict[str, Any], where: str, problems: dict[str, str]) -> AuthorityPanel | None:
+    """The series as one panel; authorities that break it are named in ``problems``
+    and left out."""
+    frames = pd.concat(series.values(), ignore_index=True)
+    try:
+        return AuthorityPanel.from_frame(frames, where=where)
+    except DataValidationError as err:
+        bad = [a for a in series if a in str(err)]
+        for a in bad or list(series):
+            problems[a] = str(err)
+        good = [a for a in series if a not in bad] if bad else []
+        return AuthorityPanel.from_frame(frames[frames["authority"].isin(good)]) if good else None
+
+
+def _series_tasks(
+    panel: AuthorityPanel, config: Mapping[str, Any], *, horizon: int, random_seed: int
+) -> dict[str, dict[str, Any]]:
+    """Fit the pooled model once, then one task per authority with its posterior draws."""
     from sctforecast.regional.pooled import PooledCareFlowModel
 
-    inputs, problems = read_authority_folder(folder)
-    tasks: dict[str, dict[str, Any]] = {}
-    funcs: dict[str, Callable[..., Any]] = {}
-    series = {k: v for k, v in inputs.items() if isinstance(v, pd.DataFrame)}
-    if series:
-        frames = pd.concat(series.values(), ignore_index=True)
-        try:
-            panel = AuthorityPanel.from_frame(frames, where=str(folder))
-        except DataValidationError as err:
-            # name the authorities that break the panel and go on without them
-            bad = [a for a in series if a in str(err)]
-            for a in bad or list(series):
-                problems[a] = str(err)
-            good = [a for a in series if a not in bad] if bad else []
-            panel = (
-                AuthorityPanel.from_frame(frames[frames["authority"].isin(good)]) if good else None
-            )
-        if panel is not None:
-            cfg = {"draws": draws, "tune": max(draws, 300), "chains": 2, **(pooled_config or {})}
-            model = PooledCareFlowModel(**cfg).fit(panel, random_seed=random_seed)
-            post = model.idata.posterior  # type: ignore[attr-defined]
-            T = panel.T
-            tt_last = ((T - 1) - (T - 1) / 2) / 12
-            shared = {
-                k: post[k].values.reshape(-1, *post[k].shape[2:])
-                for k in ("b", "d", "season", "season_x")
-            }
-            n_draws = shared["b"].shape[0]
-            for k in ("log_alpha", "log_alpha_x"):  # a Poisson model: a very large dispersion
-                shared[k] = post[k].values.reshape(-1) if k in post else np.full(n_draws, 12.0)
-            a_all = post["a"].values.reshape(-1, panel.A)
-            g_all = post["g"].values.reshape(-1, panel.A)
-            for i, a in enumerate(panel.authorities):
-                tasks[a] = {
-                    "name": a,
-                    "posterior": {
-                        "a": a_all[:, i].tolist(),
-                        "g": g_all[:, i].tolist(),
-                        **{k: v.tolist() for k, v in shared.items()},
-                    },
-                    "stock0": float(panel.stock[i, -1]),
-                    "population": float(panel.population[i]),
-                    "last_period": panel.periods[-1],
-                    "tt_last": tt_last,
-                    "horizon": horizon_months,
-                    "seed": _seed(random_seed, a),
-                }
-                funcs[a] = forecast_series_task
-    for a, v in inputs.items():
-        if isinstance(v, Path):
-            tasks[a] = {
-                "name": a,
-                "folder": str(v),
-                "horizon": horizon_months,
-                "draws": draws,
-                "seed": _seed(random_seed, a),
-            }
-            funcs[a] = forecast_ssda903_task
-    kinds = {f for f in funcs.values()}
-    results_dir = results_dir or f"{out}-results"
-    merged_results: dict[str, Any] = {}
-    merged_errors: dict[str, str] = {}
-    last: ManyResult | None = None
+    model = PooledCareFlowModel(**config).fit(panel, random_seed=random_seed)
+    post = model.idata.posterior  # type: ignore[attr-defined]
+    T = panel.T
+    tt_last = ((T - 1) - (T - 1) / 2) / 12
+    shared = {
+        k: post[k].values.reshape(-1, *post[k].shape[2:]) for k in ("b", "d", "season", "season_x")
+    }
+    n_draws = shared["b"].shape[0]
+    for k in ("log_alpha", "log_alpha_x"):  # a Poisson model: a very large dispersion
+        shared[k] = post[k].values.reshape(-1) if k in post else np.full(n_draws, 12.0)
+    a_all = post["a"].values.reshape(-1, panel.A)
+    g_all = post["g"].values.reshape(-1, panel.A)
+    return {
+        a: {
+            "name": a,
+            "posterior": {
+                "a": a_all[:, i].tolist(),
+                "g": g_all[:, i].tolist(),
+                **{k: v.tolist() for k, v in shared.items()},
+            },
+            "stock0": float(panel.stock[i, -1]),
+            "population": float(panel.population[i]),
+            "last_period": panel.periods[-1],
+            "tt_last": tt_last,
+            "horizon": horizon,
+            "seed": _seed(random_seed, a),
+        }
+        for i, a in enumerate(panel.authorities)
+    }
+
+
+def _run_groups(
+    groups: list[tuple[Callable[..., Any], dict[str, dict[str, Any]]]],
+    *,
+    results_dir: str | os.PathLike[str],
+    scheduler: str | None,
+    n_workers: int,
+    serial: bool,
+    progress: Callable[[int, int], None] | None,
+) -> ManyResult:
+    """Run each group of tasks on one client (or serially); results merged."""
     from sctforecast.regional.engine import close_client, make_client
 
-    client = None if serial or not tasks else make_client(scheduler, n_workers=n_workers)
+    results: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    resumed: list[str] = []
+    seconds, workers = 0.0, 0
+    client = None if serial or not groups else make_client(scheduler, n_workers=n_workers)
     try:
-        for f in kinds:
-            sub = {k: t for k, t in tasks.items() if funcs[k] is f}
-            last = run_tasks(
-                f, sub, client=client, serial=serial, results_dir=results_dir, progress=progress
+        for func, tasks in groups:
+            res = run_tasks(
+                func,
+                tasks,
+                client=client,
+                serial=serial,
+                results_dir=results_dir,
+                progress=progress,
             )
-            merged_results.update(last.results)
-            merged_errors.update(last.errors)
+            results.update(res.results)
+            errors.update(res.errors)
+            resumed += res.resumed
+            seconds += res.seconds
+            workers = max(workers, res.workers)
     finally:
         if client is not None:
             close_client(client)
-    merged_errors.update(problems)
-    rows = []
-    for a in sorted(set(tasks) | set(problems)):
-        r = {"authority": a, **merged_results.get(a, {}), "error": merged_errors.get(a, "")}
-        rows.append(r)
-    table = pd.DataFrame(rows).reindex(columns=list(REPORT_COLUMNS))
-    _write_report(table, out)
-    result = ManyResult(
-        merged_results,
-        merged_errors,
-        last.resumed if last else (),
-        last.seconds if last else 0.0,
-        last.workers if last else 0,
-    )
-    return table, result
+    return ManyResult(results, errors, tuple(resumed), seconds, workers)
+
+
+def _shown(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as the report shows it: money in whole pounds, children rounded."""
+    shown = table.copy()
+    for c in [c for c in shown.columns if str(c).endswith("_pence")]:
+        shown[c] = [format_money(int(v)) if pd.notna(v) else "" for v in shown[c]]
+    shown["p_breakeven_final"] = [
+        f"{v:.0%}" if pd.notna(v) else "" for v in shown["p_breakeven_final"]
+    ]
+    for c in [c for c in shown.columns if str(c).startswith("children_in_care_end")]:
+        shown[c] = [f"{v:,.0f}" if pd.notna(v) else "" for v in shown[c]]
+    shown.columns = [str(c).removesuffix("_pence") for c in shown.columns]
+    return shown
 
 
 def _write_report(table: pd.DataFrame, out: str | os.PathLike[str]) -> None:
-    shown = table.copy()
-    for c in (
-        "placement_cost_final_mean",
-        "deficit_final_mean",
-        "deficit_final_lower",
-        "deficit_final_upper",
-    ):
-        shown[c] = [format_money(int(round(v * 100))) if pd.notna(v) else "" for v in shown[c]]
-    for c in (
-        "children_in_care_end_mean",
-        "children_in_care_end_lower",
-        "children_in_care_end_upper",
-    ):
-        shown[c] = [f"{v:,.0f}" if pd.notna(v) else "" for v in shown[c]]
     page = (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>sctforecast: many authorities</title>"
         "<style>body{font-family:system-ui,sans-serif;margin:2rem} td,th{border:1px solid #ddd;padding:.2rem .4rem}"
         "table{border-collapse:collapse}</style></head><body><h1>Many authorities</h1>"
-        "<p>Children in care at the end of the horizon, placement cost in the final year, and the gap to a "
-        "placement budget set at the first year's mean cost uprated 3% a year (90% intervals). "
-        "Authorities whose data could not be used are listed with the reason.</p>"
-        + shown.to_html(index=False, escape=True, na_rep="")
+        "<p>Children in care at the end of the horizon (90% intervals). For an authority whose "
+        "folder holds its ledger and profile, the final year of its MTFP scenario: placement "
+        "cost, the stated Contract Sum and the Contract Sum needed to break even, the "
+        "probability of breakeven and the in-year deficit with the stated Contract Sum, and the "
+        "closing cumulative deficit, all projected from its own baseline. Where those columns "
+        "are empty, <i>plan</i> says which file is missing. Authorities whose data could not "
+        "be used are listed with the reason.</p>"
+        + _shown(table).to_html(index=False, escape=True, na_rep="")
         + "</body></html>"
     )
     with atomic_directory(out) as tmp:
-        table.to_csv(tmp / "authorities.csv", index=False)
+        write_csv(table, tmp / "authorities.csv")
         (tmp / "report.html").write_text(page, encoding="utf-8")
 
 
@@ -208,11 +263,24 @@ def scenario_grid(axes: Mapping[str, Sequence[Any]]) -> dict[str, dict]:
     return out
 
 
+#: Batches per worker in a scenario grid: enough that a slow worker does not hold
+#: up the end, few enough that scheduling stays a small share of the time.
+BATCHES_PER_WORKER = 4
+
+
+def grid_batches(names: Sequence[str], n_batches: int) -> list[tuple[int, list[str]]]:
+    """``names`` in ``n_batches`` contiguous batches of near-equal size, each
+    with the grid position of its first scenario."""
+    n_batches = max(1, min(int(n_batches), len(names)))
+    bounds = np.linspace(0, len(names), n_batches + 1).round().astype(int)
+    return [(int(a), list(names[a:b])) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
 def run_scenario_grid(
     grid: Mapping[str, dict],
     *,
     draws: int = 10_000,
-    batch: int = 25,
+    batch: int | None = None,
     scheduler: str | None = None,
     n_workers: int = 2,
     serial: bool = False,
@@ -221,20 +289,38 @@ def run_scenario_grid(
     progress: Callable[[int, int], None] | None = None,
     client=None,  # type: ignore[no-untyped-def]
 ) -> tuple[pd.DataFrame, ManyResult]:
-    """Project every scenario of ``grid`` (batched ``batch`` to a task) on the engine
-    (``client``: an existing ``dask.distributed.Client`` to reuse)."""
+    """Project every scenario of ``grid`` on the engine, in batches (``client``:
+    an existing ``dask.distributed.Client`` to reuse).
+
+    Scenario ``i`` of the grid is projected with seed ``random_seed + i``
+    wherever it runs, so the numbers do not depend on the batching or on the
+    workers: a distributed run equals a serial one.  ``batch`` is the number
+    of scenarios per task; by default the grid is cut into
+    :data:`BATCHES_PER_WORKER` batches per worker, so each worker process
+    resolves the base scenario, ledger and profile once and the scheduler
+    handles a few dozen tasks at most, not one per scenario.
+    """
     names = list(grid)
-    tasks = {}
-    for b in range(0, len(names), batch):
-        chunk = names[b : b + batch]
-        tasks[f"batch{b // batch:05d}"] = {
+    if batch is not None and batch < 1:
+        from sctforecast.errors import ConfigError
+
+        raise ConfigError(f"batch must be at least 1 scenario, got {batch}")
+    workers = 1 if serial else _worker_count(client, n_workers)
+    n_batches = (
+        -(-len(names) // batch) if batch is not None else BATCHES_PER_WORKER * max(workers, 1)
+    )
+    tasks = {
+        f"batch{k:05d}": {
             "scenarios": {n: grid[n] for n in chunk},
             "draws": draws,
-            "seed": random_seed + b,
+            "seed": random_seed + first,
         }
+        for k, (first, chunk) in enumerate(grid_batches(names, n_batches))
+    }
     res = run_tasks(
         scenario_batch_task,
         tasks,
+        client=client,
         scheduler=scheduler,
         n_workers=n_workers,
         serial=serial,
@@ -243,3 +329,9 @@ def run_scenario_grid(
     )
     rows = [{"scenario": n, **v} for r in res.results.values() for n, v in r.items()]
     return pd.DataFrame(rows), res
+
+
+def _worker_count(client, n_workers: int) -> int:  # type: ignore[no-untyped-def]
+    if client is None:
+        return n_workers
+    return max(1, len(client.scheduler_info().get("workers", {})))

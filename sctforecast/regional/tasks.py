@@ -1,64 +1,55 @@
-"""Task functions the engine fans out (top-level so Dask can ship them)."""
+"""Task functions the engine fans out (top-level so Dask can ship them).
+
+An authority's forecast reports children in care; its MTFP figures (placement
+cost, P(breakeven), the Contract Sum needed, the deficit) are computed by the
+projector (:func:`sctforecast.mtfp.project`) from the authority's own baseline
+when its folder holds ``ledger.csv`` (or ``ledger.xlsx``) and ``profile.csv``,
+with its ``scenario.toml`` or the run's scenario; otherwise those columns stay
+empty and ``plan`` says which file is missing.
+"""
 
 from __future__ import annotations
 
+import functools
+import os
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import xarray as xr
 
-from sctforecast.costs import PLACEMENT_TYPES, PlacementCostModel
+from sctforecast.constants import DEFAULT_CI_PROB, DRAW_DIM, MONTH_DIM, TYPE_DIM, interval_bounds
 from sctforecast.demand.simulate import simulate_aggregate
 from sctforecast.errors import DataQualityWarning
-from sctforecast.periods import FinancialYear
+from sctforecast.money import to_pence
 
 __all__ = [
-    "summarise_authority",
     "forecast_series_task",
     "forecast_ssda903_task",
     "scenario_batch_task",
+    "plan_files",
+    "LEDGER_FILES",
+    "PROFILE_FILE",
+    "SCENARIO_FILE",
 ]
 
-BUDGET_UPLIFT = 0.03
+#: Files of an authority folder that give it an MTFP plan (besides its SSDA903 returns).
+LEDGER_FILES = ("ledger.csv", "ledger.xlsx")
+PROFILE_FILE = "profile.csv"
+SCENARIO_FILE = "scenario.toml"
 
 
-def summarise_authority(
-    children: np.ndarray, pdays: xr.DataArray, *, source: str
-) -> dict[str, Any]:
-    """Children in care at the end, placement cost by financial year, and the gap to
-    a placement budget set at the first year's mean cost, uprated 3% a year."""
-    cost = PlacementCostModel().cost(pdays).by_year()["net"].sum("placement_type")  # (draw, year)
-    v = cost.transpose("draw", "financial_year").values
-    years = [str(y) for y in cost["financial_year"].values]
-    budget = v[:, 0].mean() * (1 + BUDGET_UPLIFT) ** np.arange(len(years))
-    gap = v - budget[None, :]
-    end = children[:, -1]
-    q = np.quantile
+def _children_end(children: np.ndarray, *, source: str) -> dict[str, Any]:
+    """Children in care at the end of the horizon: mean and central interval."""
+    lo, hi = interval_bounds(DEFAULT_CI_PROB)
+    end = np.asarray(children, dtype=float)[:, -1]
     return {
         "source": source,
         "children_in_care_end_mean": float(end.mean()),
-        "children_in_care_end_lower": float(q(end, 0.05)),
-        "children_in_care_end_upper": float(q(end, 0.95)),
-        "final_year": years[-1],
-        "placement_cost_final_mean": float(v[:, -1].mean()),
-        "deficit_final_mean": float(gap[:, -1].mean()),
-        "deficit_final_lower": float(q(gap[:, -1], 0.05)),
-        "deficit_final_upper": float(q(gap[:, -1], 0.95)),
+        "children_in_care_end_lower": float(np.quantile(end, lo)),
+        "children_in_care_end_upper": float(np.quantile(end, hi)),
     }
-
-
-def _days_from_children(
-    children: np.ndarray, months: pd.PeriodIndex, mix: dict[str, float]
-) -> xr.DataArray:
-    share = np.array([mix.get(t, 0.0) for t in PLACEMENT_TYPES])
-    days = children * months.days_in_month.to_numpy(dtype=float)[None, :]
-    return xr.DataArray(
-        days[:, :, None] * share[None, None, :],
-        dims=("draw", "month", "placement_type"),
-        coords={"month": [str(m) for m in months], "placement_type": list(PLACEMENT_TYPES)},
-    )
 
 
 def forecast_series_task(
@@ -71,17 +62,12 @@ def forecast_series_task(
     tt_last: float,
     horizon: int,
     seed: int,
-    mix: dict[str, float] | None = None,
 ) -> dict[str, Any]:
-    """Forecast one authority from its draws of the pooled model's posterior.
-
-    Placement cost needs the authority's own placement mix; without one only
-    children in care are reported (the cost columns are left empty)."""
+    """Forecast one authority's children in care from its draws of the pooled
+    model's posterior (a series has no placement mix or ledger: no MTFP plan)."""
     p = {k: np.asarray(v) for k, v in posterior.items()}
     rng = np.random.default_rng(seed)
     first = pd.Period(last_period, freq="M") + 1
-    # whole financial years: start at the next April
-    skip = (4 - first.month) % 12
     sims = simulate_aggregate(
         rng,
         eta_last=p["a"] + p["b"] * tt_last - np.log(12.0),
@@ -93,7 +79,7 @@ def forecast_series_task(
         changepoint_scale=0.05,
         stock0=stock0,
         population=population,
-        horizon=horizon + skip,
+        horizon=horizon,
         dt=1 / 12,
         season=p["season"],
         season_x=p["season_x"],
@@ -101,56 +87,137 @@ def forecast_series_task(
         changepoint_every=12,
         damping=0.8,
     )
-    children = sims["stock"][:, skip:]
-    months = pd.period_range(first + skip, periods=horizon, freq="M")
-    if mix is None:
-        end = children[:, -1]
-        return {
-            "source": f"pooled model ({name})",
-            "children_in_care_end_mean": float(end.mean()),
-            "children_in_care_end_lower": float(np.quantile(end, 0.05)),
-            "children_in_care_end_upper": float(np.quantile(end, 0.95)),
-        }
-    return summarise_authority(
-        children, _days_from_children(children, months, mix), source=f"pooled model ({name})"
-    )
+    out = _children_end(sims["stock"], source=f"pooled model ({name})")
+    out["plan"] = "a series of counts: no ledger, profile or placement mix, so no MTFP plan"
+    return out
+
+
+def plan_files(
+    folder: str | os.PathLike[str], scenario: str | None = None
+) -> tuple[dict[str, str], str]:
+    """The ledger, profile and scenario of an authority folder, and a note:
+    ``({}, why)`` when a file is missing, else ``(files, "")``."""
+    root = Path(folder)
+    ledger = next((root / f for f in LEDGER_FILES if (root / f).exists()), None)
+    profile = root / PROFILE_FILE
+    own = root / SCENARIO_FILE
+    missing = [] if ledger else [" or ".join(LEDGER_FILES)]
+    missing += [] if profile.exists() else [PROFILE_FILE]
+    chosen = str(own) if own.exists() else scenario
+    if chosen is None:
+        missing.append(f"{SCENARIO_FILE} (or a scenario for the run)")
+    if missing:
+        return {}, f"no MTFP plan: {root.name}/ has no {', '.join(missing)}"
+    return {"ledger": str(ledger), "profile": str(profile), "scenario": str(chosen)}, ""
+
+
+def _plan_summary(inputs: Any, projection: Any, answers: pd.DataFrame) -> dict[str, Any]:
+    """The final year's MTFP figures, money in pence."""
+    lo, hi = interval_bounds(DEFAULT_CI_PROB)
+    final = answers.iloc[-1]
+    year = str(final["financial_year"])
+    deficit = projection.line("in_year_deficit", year).astype(float) / 100
+    closing = projection.line("closing_cumulative_deficit", year).astype(float) / 100
+    placements = projection.line("placements", year).astype(float) / 100
+    return {
+        "final_year": year,
+        "placement_cost_final_mean_pence": to_pence(float(placements.mean())),
+        "contract_sum_final_pence": int(final["contract_sum_pence"]),
+        "contract_sum_needed_final_mean_pence": int(final["contract_sum_needed_mean_pence"]),
+        "p_breakeven_final": float(final["p_breakeven"]),
+        "deficit_final_mean_pence": to_pence(float(deficit.mean())),
+        "deficit_final_lower_pence": to_pence(float(np.quantile(deficit, lo))),
+        "deficit_final_upper_pence": to_pence(float(np.quantile(deficit, hi))),
+        "closing_cumulative_deficit_final_mean_pence": to_pence(float(closing.mean())),
+        "plan": f"scenario {inputs.scenario.name!r} on {inputs.ledger.origin}",
+    }
 
 
 def forecast_ssda903_task(
-    *, name: str, folder: str, horizon: int, draws: int, seed: int
+    *,
+    name: str,
+    folder: str,
+    horizon: int,
+    draws: int,
+    seed: int,
+    scenario: str | None = None,
 ) -> dict[str, Any]:
-    """Read one authority's SSDA903 returns, fit the placement model, simulate and cost."""
+    """Read one authority's SSDA903 returns, fit the placement model and forecast
+    children in care ``horizon`` months ahead; with a ledger, profile and scenario,
+    run the main job's steps for its MTFP figures."""
     from sctforecast.demand.placement import PlacementFlowModel
+    from sctforecast.pipeline import (
+        MIN_DRAWS,
+        RunInputs,
+        calibrate_costs,
+        fit_demand,
+        forecast_demand,
+        mtfp_answers,
+        project_plan,
+    )
     from sctforecast.ssda903 import read_ssda903
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
         data = read_ssda903(folder)
-    m = PlacementFlowModel(n_draws=draws).fit(data)
-    ds = m.simulate(horizon, random_seed=seed)
-    months = pd.PeriodIndex(ds["month"].values, freq="M")
-    fy = [FinancialYear.containing(mm.start_time) for mm in months]
-    keep = [i for i, y in enumerate(fy) if fy.count(y) == 12]
-    sub = ds.isel(month=keep)
-    children = sub["children"].sum("placement_type").values
-    return summarise_authority(children, sub["placement_days"], source=f"SSDA903 returns ({name})")
+    files, note = plan_files(folder, scenario)
+    source = f"SSDA903 returns ({name})"
+    if not files:
+        alone = PlacementFlowModel(n_draws=draws).fit(data)
+        out = _children_end(_total(alone.forecast_draws(horizon, random_seed=seed)), source=source)
+        return {**out, "plan": note}
+    inputs = RunInputs.resolve(
+        ledger=files["ledger"],
+        ssda903=data,
+        profile=files["profile"],
+        scenario=files["scenario"],
+        draws=max(draws, MIN_DRAWS),
+        random_seed=seed,
+    )
+    model = fit_demand(inputs)
+    out = _children_end(_total(model.forecast_draws(horizon, random_seed=seed)), source=source)
+    projection = project_plan(inputs, forecast_demand(model, inputs), calibrate_costs(inputs))
+    return {**out, **_plan_summary(inputs, projection, mtfp_answers(projection, inputs))}
+
+
+def _total(ds: Any) -> np.ndarray:
+    """Children in care at month ends, (draw, month), from a ``forecast_draws`` Dataset."""
+    return ds["children"].sum(TYPE_DIM).transpose(DRAW_DIM, MONTH_DIM).values
+
+
+@functools.cache
+def _grid_base() -> tuple[Any, Any, Any]:
+    """The base scenario, ledger and profile of a scenario grid, once per process."""
+    from sctforecast.datasets import load_outturn, sandwell_profile
+    from sctforecast.mtfp import Scenario
+
+    return Scenario.builtin("default"), load_outturn(), sandwell_profile()
 
 
 def scenario_batch_task(*, scenarios: dict[str, dict], draws: int, seed: int) -> dict[str, Any]:
-    """Project a batch of MTFP scenario variants; per variant, breakeven and deficit figures."""
-    from sctforecast.mtfp import Scenario, project
+    """Project a batch of MTFP scenario variants (the ``j``-th with seed ``seed + j``);
+    per variant, breakeven and deficit figures."""
+    from sctforecast.mtfp import project
 
-    base = Scenario.builtin("default")
+    base, ledger, profile = _grid_base()
+    lo, hi = interval_bounds(DEFAULT_CI_PROB)
     out = {}
     for j, (name, changes) in enumerate(scenarios.items()):
-        p = project(None, base.override(changes, name=name), draws=draws, random_seed=seed + j)
+        p = project(
+            ledger,
+            base.override(changes, name=name),
+            profile=profile,
+            draws=draws,
+            random_seed=seed + j,
+        )
         last = p.years[-1]
         c = p.line("closing_cumulative_deficit", last) / 100
+        lo, hi = interval_bounds(DEFAULT_CI_PROB)
         out[name] = {
             "p_breakeven_first": p.probability_of_breakeven(p.years[1]),
             "p_breakeven_last": p.probability_of_breakeven(last),
             "closing_mean": float(c.mean()),
-            "closing_lower": float(np.quantile(c, 0.05)),
-            "closing_upper": float(np.quantile(c, 0.95)),
+            "closing_lower": float(np.quantile(c, lo)),
+            "closing_upper": float(np.quantile(c, hi)),
         }
     return out

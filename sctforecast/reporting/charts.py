@@ -6,7 +6,7 @@ Every function takes ``ax=None`` and returns the Axes; none calls ``show()``.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib
 
@@ -18,9 +18,9 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from sctforecast._io import atomic_file  # noqa: E402
-from sctforecast.constants import DEFAULT_CI_PROB, INNER_CI_PROB  # noqa: E402
+from sctforecast.constants import DEFAULT_CI_PROB, INNER_CI_PROB, interval_bounds  # noqa: E402
 
-__all__ = ["fan_chart", "waterfall", "save_figure"]
+__all__ = ["category_chart", "fan_chart", "save_figure", "scenarios_chart", "waterfall"]
 
 
 def _millions(x: float, _pos: object = None) -> str:
@@ -36,15 +36,17 @@ def fan_chart(
     ylabel: str = "",
     money: bool = True,
     observed: pd.Series | None = None,
+    observed_label: str = "published",
     ci_probs: tuple[float, float] = (DEFAULT_CI_PROB, INNER_CI_PROB),
 ) -> Axes:
-    """Median and central intervals of ``draws`` (draws x periods) over ``labels``."""
+    """Median and central intervals of ``draws`` (draws x periods) over ``labels``;
+    ``observed`` (indexed by label) is drawn as points named ``observed_label``."""
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 4.5))
     x = np.arange(len(labels))
     d = np.asarray(draws, dtype=float)
     for prob, alpha in zip(ci_probs, (0.2, 0.4), strict=True):
-        lo, hi = np.quantile(d, [(1 - prob) / 2, 1 - (1 - prob) / 2], axis=0)
+        lo, hi = np.quantile(d, list(interval_bounds(prob)), axis=0)
         ax.fill_between(
             x, lo, hi, alpha=alpha, color="tab:blue", label=f"{prob:.0%} interval", linewidth=0
         )
@@ -52,7 +54,10 @@ def fan_chart(
     if observed is not None:
         pos = [list(labels).index(k) for k in observed.index if k in list(labels)]
         ax.plot(
-            pos, [observed[k] for k in observed.index if k in list(labels)], "ko", label="published"
+            pos,
+            [observed[k] for k in observed.index if k in list(labels)],
+            "ko",
+            label=observed_label,
         )
     ax.set_xticks(
         x,
@@ -90,6 +95,28 @@ def waterfall(steps: pd.DataFrame, *, ax: Axes | None = None, title: str = "") -
     return ax
 
 
+def category_chart(
+    summary: pd.DataFrame, *, ax: Axes | None = None, title: str = "", ylabel: str = "children"
+) -> Axes:
+    """Mean and central interval per group over months, from a table with columns
+    month, group, mean, lower, upper (e.g. ``DemandForecast.summary(level="category")``)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4.5))
+    months = list(dict.fromkeys(summary["month"]))
+    x = np.arange(len(months))
+    for group, rows in summary.groupby("group", sort=False):
+        rows = rows.set_index("month").reindex(months)
+        (line,) = ax.plot(x, rows["mean"], label=str(group))
+        ax.fill_between(x, rows["lower"], rows["upper"], alpha=0.2, color=line.get_color(), lw=0)
+    step = max(1, len(months) // 10)
+    ax.set_xticks(x[::step], months[::step], rotation=45, ha="right")
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="upper left", frameon=False)
+    ax.grid(axis="y", alpha=0.3)
+    return ax
+
+
 def save_figure(ax: Axes, path: str | os.PathLike[str]) -> None:
     """Save the Axes' figure as PNG atomically and close it."""
     fig = ax.figure
@@ -97,3 +124,35 @@ def save_figure(ax: Axes, path: str | os.PathLike[str]) -> None:
     with atomic_file(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110)
     plt.close(fig)
+
+
+def scenarios_chart(
+    draws: Mapping[str, np.ndarray],
+    labels: Sequence[str],
+    *,
+    ax: Axes | None = None,
+    title: str = "",
+    ylabel: str = "",
+    ci_prob: float = DEFAULT_CI_PROB,
+) -> Axes:
+    """Mean and central ``ci_prob`` interval of each scenario's ``draws``
+    (draws x periods, one array per scenario name) over ``labels``."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4.5))
+    lo_q, hi_q = interval_bounds(ci_prob)
+    x = np.arange(len(labels))
+    for k, (name, values) in enumerate(draws.items()):
+        d = np.asarray(values, dtype=float)
+        n = d.shape[1]
+        color = f"C{k % 10}"
+        lo, hi = np.quantile(d, [lo_q, hi_q], axis=0)
+        ax.fill_between(x[:n], lo, hi, alpha=0.12, color=color, linewidth=0)
+        ax.plot(x[:n], d.mean(axis=0), color=color, marker="o", label=str(name))
+    ax.set_xticks(x, list(labels))
+    ax.yaxis.set_major_formatter(FuncFormatter(_millions))
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="upper left", frameon=False, title=f"mean, {ci_prob:.0%} interval shaded")
+    ax.grid(axis="y", alpha=0.3)
+    return ax

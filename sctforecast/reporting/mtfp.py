@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from sctforecast._io import atomic_directory
+from sctforecast._io import atomic_directory, write_csv
 from sctforecast.mtfp.result import MTFPProjection
 from sctforecast.reporting.charts import fan_chart, save_figure, waterfall
 from sctforecast.reporting.workbook import PERCENT_FORMAT, write_workbook
 
-__all__ = ["projection_tables", "write_projection", "OUTPUT_FILES"]
+__all__ = ["breakeven_pounds", "projection_tables", "write_projection", "OUTPUT_FILES"]
 
 OUTPUT_FILES = (
     "mtfp_summary.csv",
@@ -37,18 +37,7 @@ def projection_tables(p: MTFPProjection) -> dict[str, pd.DataFrame]:
     for c in ("mean", "median", "lower", "upper"):
         intervals[f"{c}_pounds"] = intervals.pop(f"{c}_pence") / 100
     years = p.years
-    breakeven = pd.DataFrame(
-        {
-            "financial_year": years,
-            "p_breakeven": [p.probability_of_breakeven(y) for y in years],
-            "mean_in_year_deficit_pounds": [
-                float(p.line("in_year_deficit", y).mean()) / 100 for y in years
-            ],
-            "mean_closing_cumulative_deficit_pounds": [
-                float(p.line("closing_cumulative_deficit", y).mean()) / 100 for y in years
-            ],
-        }
-    )
+    breakeven = breakeven_pounds(p)
     bridge = p.bridge_years(years[0], years[1])
     assumptions = p.scenario.assumptions()  # type: ignore[attr-defined]
     return {
@@ -60,26 +49,51 @@ def projection_tables(p: MTFPProjection) -> dict[str, pd.DataFrame]:
     }
 
 
+def breakeven_pounds(p: MTFPProjection) -> pd.DataFrame:
+    """:meth:`MTFPProjection.breakeven` with money in pounds, P(breakeven) second,
+    and the mean in-year and closing cumulative deficits beside it."""
+    b = p.breakeven()
+    out = pd.DataFrame(
+        {
+            "financial_year": b["financial_year"],
+            "p_breakeven": b["p_breakeven"],
+            "contract_sum_pounds": b["contract_sum_pence"] / 100,
+            "contract_sum_assumption": b["contract_sum_assumption"],
+        }
+    )
+    for stem in ("contract_sum_needed", "savings_needed", "contract_sum_to_clear"):
+        for stat in ("mean", "lower", "upper"):
+            out[f"{stem}_{stat}_pounds"] = b[f"{stem}_{stat}_pence"] / 100
+    out["ci_prob"] = b["ci_prob"]
+    out["mean_in_year_deficit_pounds"] = [
+        float(p.line("in_year_deficit", y).mean()) / 100 for y in p.years
+    ]
+    out["mean_closing_cumulative_deficit_pounds"] = [
+        float(p.line("closing_cumulative_deficit", y).mean()) / 100 for y in p.years
+    ]
+    return out
+
+
 def write_projection(p: MTFPProjection, out_dir: str | os.PathLike[str]) -> Path:
     """Write :data:`OUTPUT_FILES` into ``out_dir`` atomically; returns the folder."""
     tables = projection_tables(p)
     with atomic_directory(out_dir) as tmp:
-        tables["summary"].to_csv(tmp / "mtfp_summary.csv")
-        tables["intervals"].to_csv(tmp / "mtfp_intervals.csv", index=False)
-        tables["breakeven"].to_csv(tmp / "mtfp_breakeven.csv", index=False)
-        tables["assumptions"].to_csv(tmp / "mtfp_assumptions.csv", index=False)
+        write_csv(tables["summary"], tmp / "mtfp_summary.csv", index=True)
+        write_csv(tables["intervals"], tmp / "mtfp_intervals.csv")
+        write_csv(tables["breakeven"], tmp / "mtfp_breakeven.csv")
+        write_csv(tables["assumptions"], tmp / "mtfp_assumptions.csv")
         write_workbook(
             tmp / "mtfp.xlsx",
             {
+                "Breakeven": tables["breakeven"],
                 "Summary": tables["summary"],
                 "Intervals": tables["intervals"],
-                "Breakeven": tables["breakeven"],
                 "Bridge": tables["bridge"],
                 "Inputs": tables["assumptions"],
             },
             formats={
                 "Summary": {"*": "#,##0;(#,##0)"},
-                "Breakeven": {"p_breakeven": PERCENT_FORMAT},
+                "Breakeven": {"p_breakeven": PERCENT_FORMAT, "ci_prob": PERCENT_FORMAT},
                 "Bridge": {"amount": "#,##0;(#,##0)"},
             },
             index={"Summary": True},

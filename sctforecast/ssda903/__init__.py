@@ -9,12 +9,8 @@ from sctforecast.ssda903.reader import (
     SSDA903Data,
     read_ssda903,
 )
-from sctforecast.ssda903.synthetic import (
-    SyntheticTruth,
-    default_truth,
-    synthetic_ssda903,
-    write_ssda903,
-)
+from sctforecast.ssda903.synthetic import SyntheticTruth, default_truth, synthetic_ssda903
+from sctforecast.ssda903.writer import messy_ssda903, write_ssda903
 
 __all__ = [
     "AGE_BANDS",
@@ -25,6 +21,7 @@ __all__ = [
     "SyntheticTruth",
     "care_events",
     "default_truth",
+    "messy_ssda903",
     "monthly_counts",
     "placement_days",
     "read_ssda903",

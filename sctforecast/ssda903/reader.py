@@ -1,49 +1,68 @@
-"""Read and validate SSDA903 header and episodes files.
+"""Read and validate SSDA903 returns: header and episodes files.
 
-Layouts: one pair of files (``header.csv``, ``episodes.csv``), or a folder with
-one subfolder per collection year (``2021``, ``2021-22``, ``2022_23``...), each
-holding ``header.csv`` and ``episodes.csv`` - the layout authorities keep.
-Dates are DfE style ``dd/mm/yyyy`` (ISO ``yyyy-mm-dd`` is accepted too).
-Returns cover collection years ending 31 March: the data are taken to run to
-the last collection's 31 March (for a single pair of files, the 31 March on or
-after its latest date).
+Layouts: one pair of files (``header.csv``, ``episodes.csv``; ``.xlsx`` too), or
+a folder with one subfolder per collection year, each holding a pair - the
+layout authorities keep.  Subfolders may be named by the year's start
+(``2017``: 1 April 2017 to 31 March 2018), its end (``2018``), as a range
+(``2017-18``, ``2017_18``, ``2017-2018``) or ``FY18``: each return's collection
+year is read from its own dates (:mod:`sctforecast.ssda903.years`), and a name
+that disagrees gets a :class:`DataQualityWarning` naming the folder and the
+year used.  Dates are DfE style ``dd/mm/yyyy`` (ISO ``yyyy-mm-dd`` too).
 
 Rules for messy returns, each applied with a :class:`DataQualityWarning`
 naming the children and dates (``strict=True`` raises instead), and listed in
 ``SSDA903Data.quality``:
 
 1. the same episode (CHILD, DECOM) in several collection years is one episode:
-   the latest year's record wins;
+   the latest year's record wins (logged, not warned: yearly returns repeat
+   open episodes by design);
 2. overlapping episodes of one child: the earlier is cut at the later one's
-   start (:mod:`sctforecast.episodes`); two placements starting the same day
-   cannot be settled and are an error;
+   start (:mod:`sctforecast.episodes`).  Two episodes of one child starting
+   the same day in one return with different PLACE or PLACE_PROVIDER codes
+   are an error (strict or not), even when the codes map to the same
+   placement type; identical ones (same PLACE and provider) are one episode;
 3. an episode running past the child's 18th birthday ends on that birthday;
-4. a child open at the end of one collection year and missing from the next
-   is taken to have left care at the end of that year (1 April, as DEC).
+4. an episode open at the end of one collection year whose child is missing
+   from the next return is taken to have ended at the end of that year
+   (DEC 1 April), never before its DECOM; one shown again in a later return
+   stays open (logged).
+
+Episodes whose dates do not fit their return's year are kept as written and
+logged; a year with no return between two others is reported.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-import re
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sctforecast._io import read_table
-from sctforecast.episodes import resolve_overlaps
 from sctforecast.errors import DataQualityWarning, DataValidationError
+from sctforecast.periods import FinancialYear
+from sctforecast.ssda903 import rules
 from sctforecast.ssda903.codes import PlacementMapping
+from sctforecast.ssda903.files import (
+    EPISODE_COLUMNS,
+    HEADER_COLUMNS,
+    ReturnFiles,
+    locate_returns,
+    read_return,
+)
+from sctforecast.ssda903.years import choose_years, read_folder_name
 
 __all__ = ["SSDA903Data", "read_ssda903", "HEADER_COLUMNS", "EPISODE_COLUMNS", "AGE_BANDS"]
 
-HEADER_COLUMNS = ("CHILD", "SEX", "DOB")
-EPISODE_COLUMNS = ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC")
+logger = logging.getLogger(__name__)
+
 AGE_BANDS = (("under 1", 0, 1), ("1-4", 1, 5), ("5-9", 5, 10), ("10-15", 10, 16), ("16-17", 16, 18))
-_YEAR_DIR = re.compile(r"^(?:FY)?(\d{4})(?:[-_/](\d{2}|\d{4}))?$", re.IGNORECASE)
+OUTSIDE_YEAR = "dates outside the return's collection year: kept as written"
+MISSING_YEAR = "no return for a collection year between two others"
+NAME_DISAGREES = "collection year read from the dates, not the folder name"
+_EXAMPLES = 5  # examples of each rule quoted in the warning
 
 
 def age_band(age_years: np.ndarray | pd.Series) -> np.ndarray:
@@ -55,7 +74,14 @@ def age_band(age_years: np.ndarray | pd.Series) -> np.ndarray:
 
 @dataclass(frozen=True)
 class SSDA903Data:
-    """Validated episodes with placement types, the header, and the data-quality log."""
+    """Validated episodes with placement types, the header, and the data-quality log.
+
+    ``episodes`` columns: child, start (DECOM), end (DEC, blank when open),
+    rne, ls, cin, place, provider, rec, source_file, source_row, source
+    (``2017-18/episodes.csv:5``), collection (the collection year the record
+    came from, e.g. "2017/18"; blank for a single pair of files), dob, uasc,
+    placement_type.
+    """
 
     header: pd.DataFrame
     episodes: pd.DataFrame
@@ -82,137 +108,173 @@ class SSDA903Data:
     def __repr__(self) -> str:
         return (
             f"<SSDA903Data {self.origin}: {self.n_children} children, {len(self.episodes)} episodes, "
-            f"observed to {self.observed_to.date()}, {len(self.quality)} rule applications>"
+            f"observed {self.observed_from.date() if self.observed_from is not None else '?'} "
+            f"to {self.observed_to.date()}, {len(self.quality)} rule applications>"
         )
 
 
-def _parse_dates(
-    col: pd.Series, *, file: str, column: str, rows: pd.Series, problems: list[str]
-) -> pd.Series:
-    text = col.astype(str).str.strip()
-    blank = (text == "") | text.str.lower().isin(["nan", "none", "nat"])
-    out = pd.to_datetime(text.where(~blank), format="%d/%m/%Y", errors="coerce")
-    iso = out.isna() & ~blank
-    if iso.any():
-        out[iso] = pd.to_datetime(text[iso], format="%Y-%m-%d", errors="coerce")
-    bad = out.isna() & ~blank
-    if bad.any():
-        listing = ", ".join(
-            f"row {r} ({v!r})" for r, v in zip(rows[bad][:10], text[bad][:10], strict=True)
-        )
-        more = f" and {int(bad.sum()) - 10} more" if bad.sum() > 10 else ""
-        problems.append(
-            f"{file}, column {column}: unparseable date(s) at {listing}{more}; write dates as dd/mm/yyyy"
-        )
-    return out
+# --- the steps of read_ssda903, in order ---------------------------------------
 
 
-def _read_pair(
-    header_path: Path, episodes_path: Path, collection: int | None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    problems: list[str] = []
-    h = read_table(header_path)
-    e = read_table(episodes_path)
-    for frame, need, name in (
-        (h, HEADER_COLUMNS, header_path),
-        (e, EPISODE_COLUMNS, episodes_path),
-    ):
-        frame.columns = [c.strip().upper() for c in frame.columns]
-        missing = [c for c in need if c not in frame.columns]
-        if missing:
-            problems.append(
-                f"{name}: missing column(s) {', '.join(missing)}; SSDA903 files need {', '.join(need)}"
+def _read_returns(
+    returns: list[ReturnFiles], origin: str
+) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Read every pair, collecting the problems of all of them before raising."""
+    frames, problems = [], []
+    for ret in returns:
+        try:
+            frames.append(read_return(ret))
+        except DataValidationError as err:
+            problems += err.problems
+    if problems:  # each problem names its file; the folder heads a list of several
+        raise DataValidationError(problems, where=origin if len(problems) > 1 else None)
+    return frames
+
+
+def _infer_years(
+    returns: list[ReturnFiles],
+    frames: list[tuple[pd.DataFrame, pd.DataFrame]],
+    log: rules.QualityLog,
+    origin: str,
+) -> list[int]:
+    """The collection year (start year) of each return, from its dates; notes
+    folders whose names disagree, rows that fit no year, and missing years."""
+    try:
+        choices = choose_years(
+            [(read_folder_name(r.name), e) for r, (_, e) in zip(returns, frames, strict=True)]
+        )
+    except DataValidationError as err:
+        raise DataValidationError(err.problems, where=origin) from err
+    notes = []
+    for ret, (_, eps), c in zip(returns, frames, choices, strict=True):
+        logger.info(
+            "%s: folder %r read as collection year %s (%s)", origin, ret.name, c.label, c.how
+        )
+        if c.note:
+            notes.append(c.note)
+            log.add(None, NAME_DISAGREES, pd.NaT, pd.NaT, c.note)
+        outside = eps[eps["source_row"].isin(c.outside_rows)]
+        for r in outside.itertuples(index=False):
+            log.add(
+                r.child,
+                OUTSIDE_YEAR,
+                r.start,
+                r.end,
+                f"{r.source} in the {c.label} return",
+                f"child {r.child} {r.source} outside {c.label}",
             )
-    if problems:
-        raise DataValidationError(problems)
-    h_rows = pd.Series(np.arange(len(h)) + 2)
-    e_rows = pd.Series(np.arange(len(e)) + 2)
-    header = pd.DataFrame(
-        {
-            "child": h["CHILD"].astype(str).str.strip().to_numpy(),
-            "sex": h["SEX"].astype(str).to_numpy(),
-            "dob": _parse_dates(
-                h["DOB"].reset_index(drop=True),
-                file=str(header_path),
-                column="DOB",
-                rows=h_rows,
-                problems=problems,
-            ).to_numpy(),
-            "uasc": (
-                h["UASC"].astype(str).str.strip().isin(["1", "True", "true", "Y"]).to_numpy()
-                if "UASC" in h.columns
-                else np.zeros(len(h), bool)
-            ),
-        }
-    )
-    if header["dob"].isna().any():
-        rows = h_rows[header["dob"].isna().to_numpy()]
-        problems.append(
-            f"{header_path}, column DOB: blank at row(s) {', '.join(map(str, rows[:10]))}"
-        )
-    eps = pd.DataFrame(
-        {
-            "child": e["CHILD"].astype(str).str.strip().to_numpy(),
-            "start": _parse_dates(
-                e["DECOM"].reset_index(drop=True),
-                file=str(episodes_path),
-                column="DECOM",
-                rows=e_rows,
-                problems=problems,
-            ).to_numpy(),
-            "end": _parse_dates(
-                e["DEC"].reset_index(drop=True),
-                file=str(episodes_path),
-                column="DEC",
-                rows=e_rows,
-                problems=problems,
-            ).to_numpy(),
-            "rne": e["RNE"].astype(str).to_numpy(),
-            "ls": e["LS"].astype(str).to_numpy(),
-            "cin": e["CIN"].astype(str).to_numpy(),
-            "place": e["PLACE"].astype(str).str.strip().to_numpy(),
-            "provider": e["PLACE_PROVIDER"].astype(str).str.strip().to_numpy(),
-            "rec": e["REC"].astype(str).to_numpy(),
-            "source_file": str(episodes_path),
-            "source_row": e_rows.to_numpy(),
-            "collection": collection,
-        }
-    )
-    if eps["start"].isna().any() and not any("DECOM" in p for p in problems):
-        problems.append(
-            f"{episodes_path}, column DECOM: blank at row(s) "
-            f"{', '.join(map(str, e_rows[eps['start'].isna().to_numpy()][:10]))}"
-        )
-    ok = eps["start"].notna() & eps["end"].notna()
-    backwards = ok & (eps["end"] < eps["start"])
-    if backwards.any():
-        rows = eps.loc[backwards, "source_row"]
-        problems.append(
-            f"{episodes_path}: episode(s) end (DEC) before they start (DECOM) at row(s) "
-            f"{', '.join(map(str, rows[:10]))}; correct the dates"
-        )
-    unknown_children = sorted(set(eps["child"]) - set(header["child"]))
-    if unknown_children:
-        rows = eps.loc[eps["child"].isin(unknown_children), "source_row"]
-        problems.append(
-            f"{episodes_path}: episodes for children not in {header_path.name}: "
-            f"{', '.join(unknown_children[:10])} (rows {', '.join(map(str, rows[:10]))})"
-        )
-    if problems:
-        raise DataValidationError(problems)
-    return header, eps
+    years = sorted(c.start_year for c in choices)
+    for y, y_next in zip(years, years[1:], strict=False):
+        for gap in range(y + 1, y_next):
+            msg = (
+                f"no return for {FinancialYear(gap).label} between {FinancialYear(y).label} and "
+                f"{FinancialYear(y_next).label}: episodes that began and ended in it are not seen"
+            )
+            notes.append(msg)
+            log.add(None, MISSING_YEAR, pd.NaT, pd.NaT, msg)
+    if notes:
+        warnings.warn(f"{origin}: " + "; ".join(notes), DataQualityWarning, stacklevel=3)
+    return [c.start_year for c in choices]
 
 
-def _collection_dirs(folder: Path) -> list[tuple[int, Path]]:
-    out = []
-    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
-        m = _YEAR_DIR.match(sub.name)
-        if m and (sub / "header.csv").exists() and (sub / "episodes.csv").exists():
-            start = int(m.group(1))
-            # "2023" names the collection ending 31 March 2023; "2022-23" the same year
-            year_end = start + 1 if m.group(2) else start
-            out.append((year_end, sub))
-    return out
+def _combine(
+    frames: list[tuple[pd.DataFrame, pd.DataFrame]], years: list[int | None]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One header (a child's latest record) and all episode records, in year order."""
+    order = sorted(range(len(frames)), key=lambda i: (years[i] is not None, years[i] or 0))
+    hdr = pd.concat([frames[i][0] for i in order])
+    hdr = hdr.drop_duplicates(subset=["child"], keep="last").reset_index(drop=True)
+    eps = pd.concat([frames[i][1].assign(collection=years[i]) for i in order], ignore_index=True)
+    return hdr, eps
+
+
+def _map_codes(
+    eps: pd.DataFrame, hdr: pd.DataFrame, mapping: PlacementMapping, unknown: str, origin: str
+) -> pd.DataFrame:
+    """Each episode's placement type (errors list every unknown code and row)."""
+    eps = eps.merge(hdr[["child", "dob", "uasc"]], on="child", how="left")
+    eps["placement_type"] = mapping.map_codes(
+        eps["place"],
+        eps["provider"],
+        eps["uasc"],
+        unknown=unknown,
+        where=origin,
+        rows=eps["source"],
+    ).to_numpy()
+    return eps
+
+
+def _observed_to(eps: pd.DataFrame, years: list[int]) -> pd.Timestamp:
+    """The last day observed: the last collection year's 31 March (or a later
+    date in the data); for a single pair of files, the 31 March on or after its
+    latest date."""
+    ends = eps["end"].dropna()
+    latest = max(
+        eps["start"].max(), ends.max() - pd.Timedelta(days=1) if len(ends) else eps["start"].max()
+    )
+    year_end = pd.Timestamp(FinancialYear.containing(latest).end)
+    if years:
+        return max(pd.Timestamp(FinancialYear(max(years)).end), latest)
+    return year_end
+
+
+def _april_on_or_before(t: pd.Timestamp) -> pd.Timestamp:
+    return pd.Timestamp(FinancialYear.containing(t).start)
+
+
+def _observed_from(eps: pd.DataFrame, years: list[int]) -> pd.Timestamp:
+    """1 April of the first collection year.  With yearly returns it is the
+    first return's year (read from its dates).  For one pair of files it is
+    the 1 April on or before the earliest exit from care (an end not followed
+    the same day by another episode of the child): a return holds episodes
+    open during its window, and earlier moves of children still in care may
+    be in it, but exits before the window are not.  Without exits, the
+    earliest end; with no episode ended, the latest start."""
+    if years:
+        return pd.Timestamp(FinancialYear(min(years)).start)
+    e = eps.sort_values(["child", "start"])
+    next_start = e.groupby("child")["start"].shift(-1)
+    exits = e.loc[e["end"].notna() & (next_start != e["end"]), "end"]
+    if len(exits):
+        return _april_on_or_before(exits.min())
+    ends = e["end"].dropna()
+    return _april_on_or_before(ends.min() if len(ends) else e["start"].max())
+
+
+def _given_observed_from(value: object) -> pd.Timestamp:
+    try:
+        t = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as err:
+        raise DataValidationError(
+            f"observed_from={value!r} is not a date; give e.g. '2017-04-01'"
+        ) from err
+    if pd.isna(t):
+        raise DataValidationError(f"observed_from={value!r} is not a date; give e.g. '2017-04-01'")
+    return t.normalize()
+
+
+def _report(log: rules.QualityLog, origin: str, strict: bool) -> pd.DataFrame:
+    """The quality table, and one warning (or, strict, an error) for the rules
+    applied: how often each rule was applied, then examples."""
+    qdf = log.frame()
+    applied = qdf[~qdf["rule"].isin(rules.QUIET_RULES) & qdf["child"].notna()]
+    if len(applied):
+        counts = applied.groupby("rule", sort=False).size()
+        parts = []
+        for rule, n in counts.items():
+            shown = log.examples.get(str(rule), [])[:_EXAMPLES]
+            more = f" and {n - len(shown)} more" if n > len(shown) else ""
+            parts.append(f"{rule} - {n} time(s), e.g. {', '.join(shown)}{more}")
+        msg = (
+            f"{origin}: {len(applied)} data-quality rule(s) applied to "
+            f"{applied['child'].nunique()} child(ren). "
+            + "; ".join(parts)
+            + ". See SSDA903Data.quality"
+        )
+        if strict:
+            raise DataValidationError(msg + "; strict mode applies no rules: correct the return")
+        warnings.warn(msg, DataQualityWarning, stacklevel=3)
+    return qdf
 
 
 def read_ssda903(
@@ -223,187 +285,64 @@ def read_ssda903(
     strict: bool = False,
     unknown_codes: str = "raise",
     mapping: PlacementMapping | None = None,
+    observed_from: str | pd.Timestamp | None = None,
 ) -> SSDA903Data:
-    """Read SSDA903 returns (see the module docs for layouts and rules)."""
+    """Read SSDA903 returns (see the module docs for layouts and rules).
+
+    Parameters
+    ----------
+    path
+        A folder holding ``header.csv`` and ``episodes.csv``, or one subfolder
+        per collection year holding them (any naming: the years are read from
+        the dates).
+    header, episodes
+        The two files, instead of ``path``.
+    strict
+        Raise :class:`DataValidationError` instead of applying a data-quality rule.
+    unknown_codes
+        ``"raise"`` (default) or ``"other"``: map unknown PLACE codes to
+        ``other_settings`` with a warning.
+    mapping
+        The PLACE / PLACE_PROVIDER mapping (default: the embedded one).
+    observed_from
+        The first day the returns observe, when you know it better than the
+        rule (1 April of the first collection year; for a single pair, the
+        1 April on or before its earliest exit from care).
+    """
     mapping = mapping or PlacementMapping.default()
-    pairs: list[tuple[int | None, Path, Path]] = []
-    if path is not None:
-        folder = Path(path)
-        if not folder.exists():
-            raise DataValidationError(f"{folder}: no such folder; point at the SSDA903 files")
-        if not folder.is_dir():
-            raise DataValidationError(
-                f"{folder}: expected a folder holding header.csv and episodes.csv"
-            )
-        if (folder / "header.csv").exists() and (folder / "episodes.csv").exists():
-            pairs.append((None, folder / "header.csv", folder / "episodes.csv"))
-        else:
-            years = _collection_dirs(folder)
-            if not years:
-                raise DataValidationError(
-                    f"{folder}: found neither header.csv and episodes.csv nor year subfolders "
-                    "(e.g. 2022-23/) holding them"
-                )
-            pairs += [(y, d / "header.csv", d / "episodes.csv") for y, d in years]
-    elif header is not None and episodes is not None:
-        pairs.append((None, Path(header), Path(episodes)))
-    else:
-        raise DataValidationError("give a folder, or both header= and episodes= files")
-    origin = str(path) if path is not None else str(episodes)
-    headers, eps_all, problems = [], [], []
-    for y, hp, ep in pairs:
-        try:
-            h, e = _read_pair(hp, ep, y)
-        except DataValidationError as err:
-            problems += err.problems
-            continue
-        headers.append(h)
-        eps_all.append(e)
-    if problems:
-        raise DataValidationError(problems, where=origin)
-    hdr = pd.concat(headers).drop_duplicates(subset=["child"], keep="last").reset_index(drop=True)
-    eps = pd.concat(eps_all, ignore_index=True)
-    quality: list[dict[str, object]] = []
-    # rule 1: the same episode in several collections
-    if len(pairs) > 1:
-        eps = eps.sort_values(["child", "start", "collection"], kind="stable")
-        dup = eps.duplicated(subset=["child", "start"], keep="last")
-        # repeated records are expected in multi-year returns; not a warning, but logged
-        for r in eps[dup].itertuples(index=False):
-            quality.append(
-                {
-                    "child": r.child,
-                    "rule": "episode repeated across collection years: latest kept",
-                    "start": r.start,
-                    "end": r.end,
-                    "detail": f"collection {r.collection}",
-                }
-            )
-        eps = eps[~dup]
-    # map codes (errors list every unknown code and row)
-    eps = eps.merge(hdr[["child", "dob", "uasc"]], on="child", how="left")
-    eps["placement_type"] = mapping.map_codes(
-        eps["place"],
-        eps["provider"],
-        eps["uasc"],
-        unknown=unknown_codes,
-        where=origin,
-        rows=eps["source_file"].map(lambda s: Path(s).parent.name + "/" + Path(s).name)
-        + ":"
-        + eps["source_row"].astype(str),
-    ).to_numpy()
-    warned: list[str] = []
-    # rule 4: open at the end of one collection and missing from the next
-    collections = sorted({y for y, _, _ in pairs if y is not None})
-    if len(collections) > 1:
-        for y, y_next in zip(collections, collections[1:], strict=False):
-            year_end = pd.Timestamp(year=y, month=3, day=31)
-            open_y = eps[(eps["collection"] == y) & eps["end"].isna()]
-            in_next = set(eps.loc[eps["collection"] == y_next, "child"])
-            lost = open_y[~open_y["child"].isin(in_next)]
-            for idx, r in lost.iterrows():
-                eps.at[idx, "end"] = year_end + pd.Timedelta(days=1)
-                eps.at[idx, "rec"] = "LOST"
-                quality.append(
-                    {
-                        "child": r.child,
-                        "rule": "open at year end, missing from the next return: closed",
-                        "start": r.start,
-                        "end": year_end + pd.Timedelta(days=1),
-                        "detail": f"absent from collection {y_next}",
-                    }
-                )
-                warned.append(f"child {r.child} open at 31 March {y}")
-    # rule 3: past the 18th birthday
-    eighteen = eps["dob"] + pd.DateOffset(years=18)
-    over = eps["start"] >= eighteen
-    if over.any():
-        rows = eps.loc[over, ["child", "start"]]
+    given_from = _given_observed_from(observed_from) if observed_from is not None else None
+    origin, returns, by_year = locate_returns(path, header, episodes)
+    frames = _read_returns(returns, origin)
+    log = rules.QualityLog()
+    years: list[int | None] = (
+        list(_infer_years(returns, frames, log, origin)) if by_year else [None] * len(frames)
+    )
+    known = sorted(y for y in years if y is not None)
+    hdr, eps = _combine(frames, years)
+    eps = rules.same_day_episodes(eps, log, where=origin)
+    if by_year:
+        eps = rules.close_missing_from_next_return(eps, known, log)
+        eps = rules.dedupe_across_years(eps, log)
+    eps = _map_codes(eps, hdr, mapping, unknown_codes, origin)
+    observed_to = _observed_to(eps, known)
+    if given_from is not None and given_from > observed_to:
         raise DataValidationError(
-            f"{origin}: episode(s) start on or after the child's 18th birthday: "
-            + ", ".join(f"child {c} {s.date()}" for c, s in rows.head(10).itertuples(index=False))
-        )
-    # returns cover collection years ending 31 March: a single pair of files is
-    # taken to run to the 31 March on or after its latest date
-    latest = max(
-        eps["start"].max(),
-        (eps["end"].max() - pd.Timedelta(days=1))
-        if eps["end"].notna().any()
-        else eps["start"].max(),
-    )
-    year_end = pd.Timestamp(year=latest.year + (1 if latest.month >= 4 else 0), month=3, day=31)
-    observed_to = (
-        max(pd.Timestamp(year=max(collections), month=3, day=31), latest)
-        if collections
-        else year_end
-    )
-    limit = observed_to + pd.Timedelta(days=1)
-    past = (eps["end"].fillna(limit) > eighteen) & (eighteen <= limit)
-    for idx in eps.index[past.to_numpy()]:
-        quality.append(
-            {
-                "child": eps.at[idx, "child"],
-                "rule": "episode past the 18th birthday: ended on it",
-                "start": eps.at[idx, "start"],
-                "end": eighteen[idx],
-                "detail": "aged out",
-            }
-        )
-        warned.append(f"child {eps.at[idx, 'child']} reached 18 on {eighteen[idx].date()}")
-        eps.at[idx, "end"] = eighteen[idx]
-        eps.at[idx, "rec"] = "AGE18"
-    # rule 2: overlaps
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        eps, issues = resolve_overlaps(
-            eps,
-            child="child",
-            start="start",
-            end="end",
-            placement="placement_type",
+            f"observed_from={observed_from!r} is after the last day observed ({observed_to.date()}); "
+            "give the first day the returns observe",
             where=origin,
-            strict=strict,
         )
-    for r in issues.itertuples(index=False):
-        quality.append(
-            {"child": r.child, "rule": r.rule, "start": r.start, "end": r.end, "detail": r.detail}
-        )
-    if caught:
-        warned.append(str(caught[0].message))
-    qdf = pd.DataFrame(quality, columns=["child", "rule", "start", "end", "detail"])
-    rules_applied = qdf[~qdf["rule"].str.startswith("episode repeated")] if len(qdf) else qdf
-    if len(rules_applied):
-        msg = (
-            f"{origin}: {len(rules_applied)} data-quality rule(s) applied to "
-            f"{rules_applied['child'].nunique()} child(ren): "
-            + "; ".join(warned[:8])
-            + (" ..." if len(warned) > 8 else "")
-            + ". See SSDA903Data.quality"
-        )
-        if strict:
-            raise DataValidationError(msg + "; strict mode applies no rules: correct the return")
-        warnings.warn(msg, DataQualityWarning, stacklevel=2)
+    eps = rules.end_at_eighteen(eps, observed_to, log, where=origin)
+    eps = rules.cut_overlaps(eps, log, where=origin)
+    quality = _report(log, origin, strict)
     eps = eps.sort_values(["child", "start"]).reset_index(drop=True)
+    labels = {y: FinancialYear(y).label for y in known}
+    eps["collection"] = eps["collection"].map(labels).astype(object)
+    start = given_from if given_from is not None else _observed_from(eps, known)
     return SSDA903Data(
         header=hdr,
         episodes=eps,
-        quality=qdf,
+        quality=quality,
         observed_to=pd.Timestamp(observed_to),
         origin=origin,
-        observed_from=_observed_from(eps, collections),
+        observed_from=start,
     )
-
-
-def _april_on_or_before(t: pd.Timestamp) -> pd.Timestamp:
-    return pd.Timestamp(year=t.year if t.month >= 4 else t.year - 1, month=4, day=1)
-
-
-def _observed_from(eps: pd.DataFrame, collections: list[int]) -> pd.Timestamp:
-    """1 April of the first collection year.  With collection-year folders it is
-    named; for one pair of files it is the 1 April on or before the earliest
-    episode end, since a return holds only episodes open during its year (with
-    no episode ended, the 1 April on or before the latest start)."""
-    if collections:
-        return pd.Timestamp(year=min(collections) - 1, month=4, day=1)
-    ends = eps["end"].dropna()
-    return _april_on_or_before(ends.min() if len(ends) else eps["start"].max())

@@ -1,0 +1,56 @@
+"""Start fast: the library and the light commands never import the heavy libraries
+(PyMC, PyTensor, ArviZ, matplotlib, Dask) until a function needs them."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+
+HEAVY = ("pymc", "pytensor", "arviz", "matplotlib", "dask", "distributed", "nutpie", "numba")
+
+PROBE = """
+import contextlib, io, json, sys
+{setup}
+print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))
+"""
+
+
+def _imported(setup: str) -> list[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE.format(setup=setup, heavy=HEAVY)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _cli(*argv: str) -> str:
+    return (
+        "from sctforecast.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        f"    main({list(argv)!r})"
+    )
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        "import sctforecast",
+        _cli("--help"),
+        _cli("reconcile", str(ROOT / "sctforecast" / "datasets" / "data" / "outturns.csv")),
+        _cli("cache", "info"),
+    ],
+    ids=["import", "help", "reconcile", "cache-info"],
+)
+def test_light_paths_import_no_heavy_library(setup):
+    assert _imported(setup) == []
+
+
+def test_the_probe_sees_a_heavy_import():
+    """The check above can fail: importing matplotlib is seen."""
+    assert "matplotlib" in _imported("import matplotlib")
