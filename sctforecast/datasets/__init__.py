@@ -5,6 +5,7 @@ passes the default profile and ledger in when the user gives none.
 """
 
 from sctforecast.datasets._published import (
+    SANDWELL_CARE_FLOW_ASSUMPTIONS,
     SandwellData,
     data_path,
     known_inconsistencies,
@@ -23,6 +24,7 @@ from sctforecast.datasets.sandwell import (
 )
 
 __all__ = [
+    "SANDWELL_CARE_FLOW_ASSUMPTIONS",
     "ACTIVITY_ASSUMPTIONS",
     "SandwellData",
     "data_path",
