@@ -284,13 +284,13 @@ def score(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def aggregate_study() -> None:
-    from sctforecast.demand import CareFlowConfig, CareFlowData
+    """The aggregate model's backtest; ``backtest_sandwell.py`` prints it in full."""
+    from sctforecast.datasets import sandwell_care_flows
+    from sctforecast.demand import CareFlowConfig
     from sctforecast.demand.backtest import backtest_aggregate
 
     t0 = time.perf_counter()
-    agg = backtest_aggregate(
-        CareFlowData.sandwell(), first_origin=3, horizon=2, config=CareFlowConfig()
-    )
+    agg = backtest_aggregate(sandwell_care_flows(), first_origin=3, config=CareFlowConfig())
     print_table(
         "Aggregate model summary (Sandwell, each origin refitted)",
         [{**r, "seconds": time.perf_counter() - t0} for r in agg.summary.to_dict("records")],

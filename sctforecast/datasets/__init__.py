@@ -5,6 +5,7 @@ passes the default profile and ledger in when the user gives none.
 """
 
 from sctforecast.datasets._published import (
+    SANDWELL_CARE_FLOW_ASSUMPTIONS,
     SandwellData,
     data_path,
     known_inconsistencies,
@@ -13,6 +14,7 @@ from sctforecast.datasets._published import (
     load_outturn,
     load_placement_mix,
     load_sandwell,
+    sandwell_care_flows,
 )
 from sctforecast.datasets.sandwell import (
     ACTIVITY_ASSUMPTIONS,
@@ -22,6 +24,7 @@ from sctforecast.datasets.sandwell import (
 )
 
 __all__ = [
+    "SANDWELL_CARE_FLOW_ASSUMPTIONS",
     "ACTIVITY_ASSUMPTIONS",
     "SandwellData",
     "data_path",
@@ -31,6 +34,7 @@ __all__ = [
     "load_outturn",
     "load_placement_mix",
     "load_sandwell",
+    "sandwell_care_flows",
     "sandwell_activity_2023_24",
     "sandwell_children_march_2024",
     "sandwell_profile",

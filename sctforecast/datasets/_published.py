@@ -25,6 +25,8 @@ __all__ = [
     "load_care_flows",
     "load_children_in_care",
     "load_placement_mix",
+    "sandwell_care_flows",
+    "SANDWELL_CARE_FLOW_ASSUMPTIONS",
     "known_inconsistencies",
     "data_path",
 ]
@@ -102,6 +104,13 @@ def known_inconsistencies() -> pd.DataFrame:
             "figure_b": "84,678,267 (Year End Position text)",
             "difference": "49",
             "source": "004 Section (e)",
+        },
+        {
+            "topic": "children in care at 1 April 2018",
+            "figure_a": "778 (the Trust began 2018/19 with 778 children in care)",
+            "figure_b": "767 (897 in January 2019 was 'an increase of 130 children since 1st April 2018')",
+            "difference": "-11",
+            "source": "004 Section (f), Children we Care for; 003 Chair's letter of 11 February 2019",
         },
         {
             "topic": "residential placements March 2023 to March 2024",
@@ -199,4 +208,84 @@ def load_sandwell() -> SandwellData:
         england=_numeric(
             _read("england.csv"), ["children_looked_after", "started", "ceased", "rate_per_10k"]
         ),
+    )
+
+
+#: How the embedded series fill what the documents do not say (shown in the model's assumptions).
+SANDWELL_CARE_FLOW_ASSUMPTIONS = (
+    (
+        "child population",
+        "85,824 (004 Executive Summary) for every year of the series: the documents give no yearly "
+        "estimates (the rates they publish imply about 81,100 in January 2019 rising to 85,900 in "
+        "March 2024)",
+    ),
+    (
+        "UASC in care",
+        "15 'in April 2023' is dated 1 April 2023 and 42 'in March 2024' 31 March 2024",
+    ),
+    (
+        "children in foster care",
+        "children with Trust carers plus external foster carers at each month end, March 2023 to March 2024",
+    ),
+    (
+        "comparators",
+        "entry rates of statistical neighbours, West Midlands and England; exit hazards of statistical "
+        "neighbours and England (exit rate per 10,000 over children in care per 10,000); the West "
+        "Midlands publishes no children-in-care rate here",
+    ),
+)
+
+
+def sandwell_care_flows():  # type: ignore[no-untyped-def]
+    """Every published Sandwell count the aggregate demand model uses, as
+    :class:`sctforecast.demand.CareFlowData`: yearly flows 2018/19 to
+    2023/24 and 31 March stocks 2018 to 2024 (004 Section (f)); children in
+    care on eight other days (004, 003, 002, 000); rolling 12-month flows to
+    July 2022 (002) and February 2023 (000); children in foster care at month
+    ends March 2023 to March 2024 and UASC in care (004); the comparator rates
+    (004 Tables 9 and 10, Comparison with Statistical Neighbours).  The gaps
+    filled are :data:`SANDWELL_CARE_FLOW_ASSUMPTIONS`."""
+    from sctforecast.demand.data import CareFlowData, ComparatorRates
+
+    points = load_children_in_care(year_end_only=False)
+    points = points[points["kind"] == "point"][["date", "children_in_care", "source"]]
+    rolling = _numeric(_read("rolling_flows.csv"), ["entries", "exits"])
+    rolling = rolling.assign(months_to=pd.PeriodIndex(rolling["twelve_months_to"], freq="M"))
+    mix = load_placement_mix()
+    foster = (
+        mix[mix["placement"].isin(["foster_trust_carers", "foster_external"])]
+        .groupby("month", as_index=False)
+        .agg(children=("children", "sum"), source=("source", "first"))
+    )
+    uasc = mix[mix["placement"] == "uasc"].sort_values("month")
+    uasc_dates = [
+        m.start_time if i == 0 else m.end_time.normalize() for i, m in enumerate(uasc["month"])
+    ]
+    uasc = pd.DataFrame(
+        {
+            "date": uasc_dates,
+            "children": uasc["children"].to_numpy(),
+            "source": uasc["source"].to_numpy(),
+        }
+    )
+    comp = _numeric(_read("comparators.csv"), ["value"])
+    comp = comp[comp["area"].isin(["Statistical neighbours", "West Midlands", "England"])]
+    comp = comp[
+        comp["measure"].isin(["entry_rate_per_10k", "exit_rate_per_10k", "cic_rate_per_10k"])
+    ]
+    comparators = ComparatorRates.from_rates(
+        {f"{r.measure}/{r.area}": float(r.value) for r in comp.itertuples(index=False)},
+        source="statistical neighbours, West Midlands and England (004 Section (f), Tables 9 and 10)",
+    )
+    facts = _numeric(_read("facts.csv"), ["value"]).set_index("key")["value"]
+    return CareFlowData.from_frames(
+        load_care_flows(),
+        load_children_in_care(),
+        population=float(facts["child_population_0_17"]),
+        source="embedded Sandwell series (004 Section (f), 003, 002, 000)",
+        stock_points=points,
+        rolling_flows=rolling[["months_to", "entries", "exits", "source"]],
+        foster=foster,
+        uasc=uasc,
+        comparators=comparators,
     )

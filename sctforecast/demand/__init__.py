@@ -12,26 +12,29 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sctforecast.demand.aggregate import (
+    from sctforecast.demand.aggregate import CareFlowConfig, CareFlowModel
+    from sctforecast.demand.aggregate_forecast import (
         FORECAST_MEASURES,
-        CareFlowConfig,
-        CareFlowModel,
         kpi_band_probabilities,
         summarise_draws,
     )
-    from sctforecast.demand.data import CareFlowData
+    from sctforecast.demand.data import CareFlowData, ComparatorRates
     from sctforecast.demand.diagnostics import Diagnostics, check_convergence
     from sctforecast.demand.forecast import DemandForecast, DemandModel
     from sctforecast.demand.placement import PlacementFlowModel
+    from sctforecast.demand.population import PopulationProjection, read_population_csv
     from sctforecast.demand.simulate import Levers
 
 _WHERE = {
-    "FORECAST_MEASURES": "aggregate",
+    "FORECAST_MEASURES": "aggregate_forecast",
     "CareFlowConfig": "aggregate",
     "CareFlowModel": "aggregate",
-    "kpi_band_probabilities": "aggregate",
-    "summarise_draws": "aggregate",
+    "kpi_band_probabilities": "aggregate_forecast",
+    "summarise_draws": "aggregate_forecast",
     "CareFlowData": "data",
+    "ComparatorRates": "data",
+    "PopulationProjection": "population",
+    "read_population_csv": "population",
     "Diagnostics": "diagnostics",
     "check_convergence": "diagnostics",
     "DemandForecast": "forecast",
@@ -45,13 +48,16 @@ __all__ = [
     "CareFlowConfig",
     "CareFlowData",
     "CareFlowModel",
+    "ComparatorRates",
     "DemandForecast",
     "DemandModel",
     "Diagnostics",
     "Levers",
     "PlacementFlowModel",
+    "PopulationProjection",
     "check_convergence",
     "kpi_band_probabilities",
+    "read_population_csv",
     "summarise_draws",
 ]
 

@@ -1,574 +1,404 @@
-"""Aggregate care-flow model (PyMC) for published yearly or monthly counts.
+"""Aggregate care-flow model (PyMC) fitted to published counts.
 
-Entries are negative binomial counts with a population offset and a
-piecewise-linear trend whose slope may change at each changepoint (and
-month-of-year seasonality for monthly data).  Exits are a hazard times the
-children at risk (stock at the start plus half the period's entries).
-Published stocks and flows are counted differently, so the published stock is
-the flow-implied stock plus a gap with its own mean and spread, estimated and
-reported rather than forced to zero.
+A latent monthly process of children in care: entries at a rate per 10,000
+children (the child population is the offset) and exits at a hazard per child
+in care, both mean-reverting (Ornstein-Uhlenbeck) around long-run levels whose
+prior is centred on comparator rates; UASC are a stream of their own.  Every
+published count enters the likelihood at its own date: flows over their
+windows (financial years, rolling 12 months, months), children in care on any
+day, children in foster care, UASC in care.  Published stocks are noisy
+measurements of the latent stock: the stock/flow gap is estimated and
+reported (:meth:`CareFlowModel.gap_summary`), never added to forecasts.
+``docs/demand.md`` has the maths; :mod:`sctforecast.demand.aggregate_pymc`
+the PyMC model; :mod:`sctforecast.demand.simulate` the numpy kernels.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-from dataclasses import asdict, dataclass, field
+import time
+import warnings
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sctforecast.constants import DEFAULT_CI_PROB
+from sctforecast.constants import DEFAULT_CI_PROB, DRAW_DIM, MONTH_DIM
+from sctforecast.demand.aggregate_fit import CareFlowConfig, as_seed, sample_posterior
+from sctforecast.demand.aggregate_forecast import forecast_dataset, summarise_draws
+from sctforecast.demand.aggregate_pymc import INTERNAL_NAMES, TRANSIENT_SD, build_care_flow_model
 from sctforecast.demand.data import CareFlowData
+from sctforecast.demand.design import FlowDesign, design_for
 from sctforecast.demand.diagnostics import Diagnostics, check_convergence
-from sctforecast.demand.forecast import DemandForecast
-from sctforecast.demand.simulate import Levers, neg_binomial, simulate_aggregate
-from sctforecast.errors import ConfigError, DataValidationError, ModelVersionError, NotFittedError
+from sctforecast.demand.forecast import DemandForecast, forecast_for_years
+from sctforecast.demand.population import PopulationProjection
+from sctforecast.demand.simulate import Levers, latent_history, simulate_forecast
+from sctforecast.errors import ConfigError, DataValidationError, NotFittedError
 from sctforecast.periods import FinancialYear
 
-__all__ = ["CareFlowConfig", "CareFlowModel", "FORECAST_MEASURES", "kpi_band_probabilities"]
+__all__ = ["CareFlowConfig", "CareFlowModel"]
 
 log = logging.getLogger(__name__)
-FORECAST_MEASURES = ("entries", "exits", "children_in_care", "rate_per_10k")
-_SAMPLERS = ("pymc", "nutpie")
-PARAMS = ["a", "b", "delta", "log_alpha", "g", "d", "delta_x", "log_alpha_x", "gap_mu", "gap_sigma"]
 
 
-@dataclass(frozen=True)
-class CareFlowConfig:
-    """Sampler settings and priors of :class:`CareFlowModel`."""
-
-    draws: int = 1000
-    tune: int = 1000
-    chains: int = 4
-    cores: int | None = None
-    target_accept: float = 0.9
-    sampler: str = "nutpie"
-    changepoint_scale: float = 0.05
-    trend_damping: float = 0.8
-    progressbar: bool = False
-
-    def __post_init__(self) -> None:
-        problems = []
-        for k in ("draws", "tune", "chains"):
-            if not isinstance(getattr(self, k), int) or getattr(self, k) < 1:
-                problems.append(f"{k} must be a positive whole number, got {getattr(self, k)!r}")
-        if not 0.5 <= self.target_accept < 1:
-            problems.append(f"target_accept must be in [0.5, 1), got {self.target_accept}")
-        if self.sampler not in _SAMPLERS:
-            problems.append(f"sampler must be one of {', '.join(_SAMPLERS)}, got {self.sampler!r}")
-        if not self.changepoint_scale > 0:
-            problems.append("changepoint_scale must be positive")
-        if not 0 <= self.trend_damping <= 1:
-            problems.append(f"trend_damping must be in [0, 1], got {self.trend_damping}")
-        if problems:
-            raise ConfigError(problems, where="CareFlowConfig")
-
-    @property
-    def hash(self) -> str:
-        model_part = {
-            "changepoint_scale": self.changepoint_scale,
-            "trend_damping": self.trend_damping,
-        }
-        return hashlib.sha256(json.dumps(model_part, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def _design(data: CareFlowData) -> dict[str, np.ndarray]:
-    T = data.T
-    per_year = 12 if data.freq == "month" else 1
-    t = np.arange(T) / per_year
-    tt = t - t.mean()
-    step = per_year
-    knots = np.arange(step, T - 1, step)
-    A = np.maximum(0.0, tt[:, None] - tt[knots][None, :]) if len(knots) else np.zeros((T, 0))
-    out = {"tt": tt, "A": A, "knots": knots}
-    if data.freq == "month":
-        out["month"] = np.array([pd.Period(p, freq="M").month - 1 for p in data.periods])
-    return out
-
-
-@dataclass
 class CareFlowModel:
-    """Bayesian model of entries to and exits from care, and children in care.
+    """Bayesian model of children entering and leaving care, and in care.
 
-    Life: construct, ``fit(data, random_seed=...)``, then ``forecast(horizon)``
-    (tidy table) or ``forecast_draws(horizon)`` (all draws); ``save``/``load``.
+    Life: ``CareFlowModel(config, mix=profile.mix, population=projection)``,
+    ``fit(data, random_seed=...)``, then ``forecast_draws(months)`` (all
+    draws, by month and placement type), ``demand(first_year, n_years)``
+    (for the cost model and the MTFP) or ``forecast(months)`` (tidy table);
+    ``save``/``load``.  ``mix`` (shares by placement type) splits children
+    other than UASC; UASC go to ``supported_accommodation_uasc``.
+    ``population`` projects the child population; without it the last known
+    population is held (an assumption listed in :attr:`assumptions`).
     """
 
-    config: CareFlowConfig = field(default_factory=CareFlowConfig)
-    idata: object | None = field(default=None, repr=False)
-    data: CareFlowData | None = field(default=None, repr=False)
-    diagnostics: Diagnostics | None = field(default=None, repr=False)
+    def __init__(
+        self,
+        config: CareFlowConfig | None = None,
+        *,
+        mix: Mapping[str, float] | None = None,
+        population: PopulationProjection | None = None,
+    ) -> None:
+        if config is not None and not isinstance(config, CareFlowConfig):
+            raise ConfigError(f"config must be a CareFlowConfig, got {type(config).__name__}")
+        if population is not None and not isinstance(population, PopulationProjection):
+            raise ConfigError("population must be a PopulationProjection (see read_population_csv)")
+        self.config = config or CareFlowConfig()
+        self.mix = None if mix is None else {str(k): float(v) for k, v in mix.items()}
+        self.population = population
+        self.idata: Any = None
+        self.data: CareFlowData | None = None
+        self.diagnostics: Diagnostics | None = None
+        self.fit_seconds: dict[str, float] = {}
 
-    # --- model -------------------------------------------------------------------
+    def __repr__(self) -> str:
+        state = f"fitted to {self.data.source!r}" if self.data is not None else "not fitted"
+        return f"<CareFlowModel {state}; config {self.config.hash}>"
+
+    # --- fitting -------------------------------------------------------------------
     def build(self, data: CareFlowData):  # type: ignore[no-untyped-def]
         """The PyMC model for ``data`` (not sampled)."""
-        import pymc as pm
+        return build_care_flow_model(design_for(data), level_prior_sd=self.config.level_prior_sd)
 
-        d = _design(data)
-        E, X = data.entries, data.exits
-        at_risk = data.stock[:-1] + E / 2
-        rate0 = float(np.log(max(E.mean(), 0.5) / (data.population.mean() / 1e4)))
-        haz0 = float(np.log(max(X.mean(), 0.5) / max(at_risk.mean(), 1.0)))
-        gap = data.gap
-        gap_scale = (
-            float(max(10.0, 2 * np.std(gap)))
-            if data.freq == "year"
-            else float(max(3.0, 2 * np.std(gap)))
-        )
-        K = d["A"].shape[1]
-        coords = {
-            "period": list(data.periods),
-            "changepoint": [data.periods[k] for k in d["knots"]],
-        }
-        with pm.Model(coords=coords) as model:
-            a = pm.Normal("a", rate0, 1.0)
-            b = pm.Normal("b", 0.0, 0.3)
-            delta = pm.Normal(
-                "delta", 0.0, self.config.changepoint_scale, dims="changepoint", shape=K
+    def _check(self, data: object) -> CareFlowData:
+        if not isinstance(data, CareFlowData):
+            raise DataValidationError(
+                "fit() takes CareFlowData (e.g. sctforecast.datasets.sandwell_care_flows())"
             )
-            eta = a + b * d["tt"] + pm.math.dot(d["A"], delta)
-            g = pm.Normal("g", haz0, 1.0)
-            dd = pm.Normal("d", 0.0, 0.3)
-            delta_x = pm.Normal(
-                "delta_x", 0.0, self.config.changepoint_scale, dims="changepoint", shape=K
+        if self.config.uasc_ceiling_share is not None and not data.has_uasc_stream:
+            raise ConfigError(
+                "uasc_ceiling_share caps the UASC stream, but these data have no UASC counts "
+                "(give two or more in CareFlowData(uasc=...)), or leave it None"
             )
-            xi = g + dd * d["tt"] + pm.math.dot(d["A"], delta_x)
-            if data.freq == "month":
-                season = pm.ZeroSumNormal("season", sigma=0.3, shape=12)
-                season_x = pm.ZeroSumNormal("season_x", sigma=0.3, shape=12)
-                eta = eta + season[d["month"]]
-                xi = xi + season_x[d["month"]]
-            log_alpha = pm.Normal("log_alpha", 3.0, 1.0)
-            log_alpha_x = pm.Normal("log_alpha_x", 3.0, 1.0)
-            pm.NegativeBinomial(
-                "entries",
-                mu=data.population / 1e4 * pm.math.exp(eta),
-                alpha=pm.math.exp(log_alpha),
-                observed=E,
-                dims="period",
-            )
-            pm.NegativeBinomial(
-                "exits",
-                mu=pm.math.exp(xi) * at_risk,
-                alpha=pm.math.exp(log_alpha_x),
-                observed=X,
-                dims="period",
-            )
-            if np.any(gap != 0):
-                gap_mu = pm.Normal("gap_mu", 0.0, gap_scale)
-                gap_sigma = pm.HalfNormal("gap_sigma", gap_scale)
-                pm.Normal("gap", gap_mu, gap_sigma, observed=gap, dims="period")
-            else:  # stocks and flows agree exactly (e.g. both derived from SSDA903): no gap to estimate
-                pm.Deterministic("gap_mu", pm.math.constant(0.0))
-                pm.Deterministic("gap_sigma", pm.math.constant(0.0))
-        return model
+        return data
 
-    def fit(self, data: CareFlowData, *, random_seed: int | np.random.Generator) -> CareFlowModel:
-        """Sample the posterior; check diagnostics (a :class:`ConvergenceWarning` if poor)."""
-        import warnings
-
+    def fit(
+        self,
+        data: CareFlowData,
+        *,
+        random_seed: int | np.random.Generator,
+        mix: Mapping[str, float] | None = None,
+    ) -> CareFlowModel:
+        """Sample the posterior and check diagnostics (a :class:`ConvergenceWarning`
+        says what to change).  Times of each step are in :attr:`fit_seconds`."""
+        data = self._check(data)
+        if mix is not None:
+            self.mix = {str(k): float(v) for k, v in mix.items()}
+        t0 = time.perf_counter()
         with warnings.catch_warnings():  # pip-installed PyTensor warns about BLAS on import
             warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS")
             import pymc as pm
-
-        if not isinstance(data, CareFlowData):
-            raise DataValidationError("fit() takes CareFlowData (e.g. CareFlowData.sandwell())")
-        seed = (
-            int(random_seed.integers(2**31))
-            if isinstance(random_seed, np.random.Generator)
-            else int(random_seed)
-        )
-        c = self.config
         model = self.build(data)
-        log.info("sampling %d chains x %d draws with %s", c.chains, c.draws, c.sampler)
-        kwargs = dict(
-            draws=c.draws,
-            tune=c.tune,
-            chains=c.chains,
-            random_seed=seed,
-            target_accept=c.target_accept,
-            progressbar=c.progressbar,
-            compute_convergence_checks=False,
-        )
-        sampler = c.sampler
-        if sampler == "nutpie":
-            try:
-                import nutpie  # noqa: F401
-            except ImportError:  # pragma: no cover - nutpie is a dependency
-                log.warning("nutpie is not installed; sampling with PyMC's own NUTS")
-                sampler = "pymc"
-        with model:
-            if sampler == "nutpie":
-                idata = pm.sample(
-                    nuts_sampler="nutpie", cores=c.cores or min(c.chains, 2), **kwargs
-                )
-            else:
-                idata = pm.sample(cores=c.cores or min(c.chains, 2), **kwargs)
+        t1 = time.perf_counter()
+        idata, compile_s = sample_posterior(pm, model, self.config, as_seed(random_seed))
+        t2 = time.perf_counter()
+        drop = [v for v in idata.posterior.data_vars if v.endswith("__") or v in INTERNAL_NAMES]
+        idata.posterior = idata.posterior.drop_vars(drop)
         self.idata, self.data = idata, data
-        names = PARAMS + (["season", "season_x"] if data.freq == "month" else [])
-        if data.T <= 2 + 1:
-            names = [n for n in names if not n.startswith("delta")]
-        names = [n for n in names if n in idata.posterior and idata.posterior[n].size > 0]
-        if not np.any(data.gap != 0):
-            names = [n for n in names if not n.startswith("gap_")]
-        self.diagnostics = check_convergence(idata, names)
+        self.diagnostics = check_convergence(idata, list(idata.posterior.data_vars))
+        t3 = time.perf_counter()
+        self.fit_seconds = {
+            "build": t1 - t0,
+            "compile": compile_s,
+            "sample": t2 - t1 - compile_s,
+            "diagnostics": t3 - t2,
+            "total": t3 - t0,
+        }
+        log.info("fitted in %.1f s (%s)", t3 - t0, self.fit_seconds)
         return self
 
     @classmethod
     def from_posterior(
         cls,
         data: CareFlowData,
-        posterior: dict[str, np.ndarray],
+        posterior: Mapping[str, np.ndarray],
         *,
         config: CareFlowConfig | None = None,
+        mix: Mapping[str, float] | None = None,
+        population: PopulationProjection | None = None,
     ) -> CareFlowModel:
-        """A model with a posterior pinned at given draws (for tests and what-ifs):
-        arrays of shape (chains, draws[, ...]) for every parameter."""
+        """A model with its posterior pinned at given draws (for tests and
+        what-ifs): arrays of shape (chains, draws[, ...]) for every parameter."""
         import arviz as az
 
-        idata = az.from_dict(posterior=posterior)
-        return cls(config=config or CareFlowConfig(), idata=idata, data=data)
+        from sctforecast.demand.aggregate_forecast import required_parameters
 
-    def _require(self) -> tuple[object, CareFlowData]:
+        m = cls(config, mix=mix, population=population)
+        data = m._check(data)
+        missing = [k for k in required_parameters(design_for(data)) if k not in posterior]
+        if missing:
+            raise DataValidationError(f"the pinned posterior lacks {', '.join(missing)}")
+        m.idata = az.from_dict(posterior={k: np.asarray(v) for k, v in posterior.items()})
+        m.data = data
+        return m
+
+    # --- the fitted state ------------------------------------------------------------
+    def _require(self) -> tuple[Any, CareFlowData]:
         if self.idata is None or self.data is None:
             raise NotFittedError(
                 "this CareFlowModel is not fitted: call .fit(data, random_seed=...) first"
             )
         return self.idata, self.data
 
-    def _flat(self, name: str) -> np.ndarray:
+    @property
+    def design(self) -> FlowDesign:
+        return design_for(self._require()[1])
+
+    def posterior_draws(self) -> dict[str, np.ndarray]:
+        """Every parameter with chains and draws flattened into one draw axis."""
         idata, _ = self._require()
-        v = idata.posterior[name].values  # type: ignore[attr-defined]
-        return v.reshape(v.shape[0] * v.shape[1], *v.shape[2:])
+        out = {}
+        for k, v in idata.posterior.data_vars.items():
+            a = v.values
+            out[str(k)] = a.reshape(a.shape[0] * a.shape[1], *a.shape[2:])
+        return out
 
-    # --- results -------------------------------------------------------------------
-    def gap_summary(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
-        """The published stock/flow gap: observed per period, and its estimated mean and spread."""
+    def latent_history(self) -> dict[str, np.ndarray]:
+        """Latent monthly paths over the data (``eta``, ``xi``, ``entries``,
+        ``exits``: draws x months; ``stock``, ``uasc``: draws x month ends)."""
+        d = self.design
+        return latent_history(
+            self.posterior_draws(),
+            population=d.population,
+            month_of_year=d.month_of_year,
+            step_of_month=d.step_of_month,
+            transient_of_month=d.transient_of_month if d.transients else None,
+            transient_sd=TRANSIENT_SD,
+            uasc_start=d.uasc_start,
+            observed_stock=d.observed_stock,
+            observed_entries=d.observed_entries,
+        )
+
+    @property
+    def origin(self) -> pd.Period:
+        """The first forecast month: the month after the data end."""
+        return self._require()[1].months[-1] + 1
+
+    def population_projection(self) -> PopulationProjection:
+        """The projection given, or the last known population held flat."""
+        if self.population is not None:
+            return self.population
         _, data = self._require()
-        lo, hi = (1 - ci_prob) / 2, 1 - (1 - ci_prob) / 2
-        rows = [
-            {"quantity": f"observed gap {p}", "mean": float(g), "lower": np.nan, "upper": np.nan}
-            for p, g in zip(data.periods, data.gap, strict=True)
-        ]
-        for name, label in (
-            ("gap_mu", "gap per period (mean)"),
-            ("gap_sigma", "gap per period (sd)"),
-        ):
-            v = self._flat(name)
-            rows.append(
-                {
-                    "quantity": label,
-                    "mean": float(v.mean()),
-                    "lower": float(np.quantile(v, lo)),
-                    "upper": float(np.quantile(v, hi)),
-                }
+        return PopulationProjection.held_flat(
+            float(data.population[-1]), year=data.months[-1].year, source=data.source
+        )
+
+    @property
+    def assumptions(self) -> pd.DataFrame:
+        """What the forecast assumes beyond the data: (topic, assumption, source)."""
+        _, data = self._require()
+        pop = self.population_projection()
+        rows = [("child population", pop.text, pop.source or "assumption")]
+        d = self.design
+        rows.append(
+            (
+                "long-run rates",
+                f"prior centred on {d.level_source}",
+                "comparators" if data.comparators else "assumption",
             )
-        return pd.DataFrame(rows)
+        )
+        if data.uasc is not None and data.has_uasc_stream:
+            ceiling = self.config.uasc_ceiling_share
+            rows.append(
+                (
+                    "UASC",
+                    f"held at {data.uasc['children'].iloc[0]:.0f} before {data.uasc['date'].iloc[0].date()}; "
+                    "entries at the rate since, "
+                    + (
+                        f"capped at {ceiling:.2%} of the child population"
+                        if ceiling
+                        else "with no ceiling"
+                    ),
+                    "assumption",
+                )
+            )
+        rows.append(
+            (
+                "published stock/flow gap",
+                "measurement error on published stocks; not added to forecasts",
+                "model",
+            )
+        )
+        return pd.DataFrame(rows, columns=["topic", "assumption", "source"])
 
-    def future_periods(self, horizon: int) -> list[str]:
-        _, data = self._require()
-        last = data.periods[-1]
-        if data.freq == "year":
-            fy = FinancialYear.parse(last)
-            return [(fy + k).label for k in range(1, horizon + 1)]
-        p = pd.Period(last, freq="M")
-        return [str(p + k) for k in range(1, horizon + 1)]
+    # --- results ---------------------------------------------------------------------
+    def gap_summary(self, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
+        """The published stock/flow gap (see :func:`sctforecast.demand.aggregate_checks.gap_table`)."""
+        from sctforecast.demand.aggregate_checks import gap_table
 
-    def forecast_draws(
+        return gap_table(self, ci_prob=ci_prob)
+
+    def _simulate(
+        self, months: int, random_seed: int | np.random.Generator, levers: Levers | None
+    ) -> tuple[dict[str, np.ndarray], pd.PeriodIndex, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        if not isinstance(months, int) or isinstance(months, bool) or months < 1:
+            raise ConfigError(f"months must be a positive whole number, got {months!r}")
+        d, p = self.design, self.posterior_draws()
+        hist = self.latent_history()
+        index = pd.period_range(self.origin, periods=months, freq="M")
+        pop = self.population_projection().monthly(index)
+        share = self.config.uasc_ceiling_share
+        start = (hist["stock"][:, -1] - hist["uasc"][:, -1], hist["uasc"][:, -1])
+        sims = simulate_forecast(
+            np.random.default_rng(random_seed),
+            p,
+            eta=p["entry_path"][:, -1],
+            xi=p["exit_path"][:, -1],
+            citizen=start[0],
+            uasc=start[1],
+            population=pop,
+            first_month=index[0].month - 1,
+            step=d.step,
+            transient_step=d.transient_step,
+            transient_sd=TRANSIENT_SD,
+            uasc_ceiling=None if share is None else share * pop,
+            levers=levers or Levers(),
+        )
+        return sims, index, pop, start
+
+    def simulate(
         self,
-        horizon: int,
+        months: int,
         *,
         random_seed: int | np.random.Generator = 0,
         levers: Levers | None = None,
-        population: float | None = None,
     ) -> xr.Dataset:
-        """Draws of entries, exits, children in care (end of period) and the rate
-        per 10,000 children, dims (draw, period)."""
-        if not isinstance(horizon, int) or horizon < 1:
-            raise ConfigError(
-                f"horizon must be a positive whole number of periods, got {horizon!r}"
-            )
+        """Totals only (no placement mix needed), from the month after the data:
+        ``entries``, ``exits``, ``children_in_care`` (month ends),
+        ``uasc_in_care`` (with a UASC stream), ``rate_per_10k`` (draw, month);
+        ``population`` (month)."""
         _, data = self._require()
-        rng = np.random.default_rng(random_seed)
-        d = _design(data)
-        tt_last = d["tt"][-1]
-        A_last = d["A"][-1] if d["A"].shape[1] else np.zeros(0)
-        a, b, g, dd = (self._flat(k) for k in ("a", "b", "g", "d"))
-        delta = self._flat("delta") if d["A"].shape[1] else np.zeros((a.size, 0))
-        delta_x = self._flat("delta_x") if d["A"].shape[1] else np.zeros((a.size, 0))
-        eta_last = a + b * tt_last + delta @ A_last
-        xi_last = g + dd * tt_last + delta_x @ A_last
-        slope = b + delta.sum(axis=1)
-        xslope = dd + delta_x.sum(axis=1)
-        dt = 1 / 12 if data.freq == "month" else 1.0
-        season = season_x = None
-        first_month = 0
-        if data.freq == "month":
-            season, season_x = self._flat("season"), self._flat("season_x")
-            first_month = pd.Period(data.periods[-1], freq="M").month % 12
-        pop = float(population if population is not None else data.population[-1])
-        sims = simulate_aggregate(
-            rng,
-            eta_last=eta_last,
-            slope_last=slope,
-            xi_last=xi_last,
-            xslope_last=xslope,
-            alpha=np.exp(self._flat("log_alpha")),
-            alpha_x=np.exp(self._flat("log_alpha_x")),
-            gap_mu=self._flat("gap_mu"),
-            gap_sigma=self._flat("gap_sigma"),
-            changepoint_scale=self.config.changepoint_scale,
-            stock0=float(data.stock[-1]),
-            population=pop,
-            horizon=horizon,
-            dt=dt,
-            season=season,
-            season_x=season_x,
-            first_month=first_month,
-            changepoint_every=12 if data.freq == "month" else 1,
-            damping=self.config.trend_damping,
-            levers=levers or Levers(),
-        )
-        periods = self.future_periods(horizon)
+        sims, index, pop, _ = self._simulate(months, random_seed, levers)
+        dims = (DRAW_DIM, MONTH_DIM)
         ds = xr.Dataset(
             {
-                "entries": (("draw", "period"), sims["entries"]),
-                "exits": (("draw", "period"), sims["exits"]),
-                "children_in_care": (("draw", "period"), sims["stock"]),
-                "rate_per_10k": (("draw", "period"), sims["stock"] / pop * 1e4),
+                "entries": (dims, sims["entries"]),
+                "exits": (dims, sims["exits"]),
+                "children_in_care": (dims, sims["children"]),
+                "rate_per_10k": (dims, sims["children"] / pop[None, :] * 1e4),
+                "population": ((MONTH_DIM,), pop),
             },
-            coords={"draw": np.arange(a.size), "period": periods},
-            attrs={"freq": data.freq, "stock_start": float(data.stock[-1]), "population": pop},
+            coords={DRAW_DIM: np.arange(len(sims["children"])), MONTH_DIM: [str(m) for m in index]},
         )
+        if data.has_uasc_stream:
+            ds["uasc_in_care"] = (dims, sims["uasc"])
         return ds
 
-    def forecast(
+    def forecast_draws(
         self,
-        horizon: int,
+        months: int,
         *,
-        ci_prob: float = DEFAULT_CI_PROB,
-        random_seed: int = 0,
+        random_seed: int | np.random.Generator = 0,
         levers: Levers | None = None,
-    ) -> pd.DataFrame:
-        """Tidy forecast: period, measure, mean, median, lower, upper, ci_prob."""
-        if not 0 < ci_prob < 1:
-            raise ConfigError(f"ci_prob must be between 0 and 1, got {ci_prob}")
-        ds = self.forecast_draws(horizon, random_seed=random_seed, levers=levers)
-        return summarise_draws(ds, ci_prob=ci_prob)
-
-    def posterior_predictive(self, *, random_seed: int = 0) -> xr.Dataset:
-        """Replicated entries and exits for the observed periods, from the posterior."""
+    ) -> xr.Dataset:
+        """The :class:`~sctforecast.demand.forecast.DemandModel` draws from the
+        month after the data: ``children`` and ``placement_days`` (draw, month,
+        placement_type); ``entries``, ``exits``, ``children_in_care``,
+        ``uasc_in_care`` (with a UASC stream), ``rate_per_10k`` (draw, month);
+        ``population`` (month).  Needs the placement mix."""
+        if self.mix is None:
+            raise ConfigError(
+                "forecast_draws splits children by placement type: give the placement mix, "
+                "CareFlowModel(config, mix=profile.mix) or fit(data, mix=...); simulate() gives totals"
+            )
         _, data = self._require()
-        rng = np.random.default_rng(random_seed)
-        d = _design(data)
-        a, b, g, dd = (self._flat(k) for k in ("a", "b", "g", "d"))
-        K = d["A"].shape[1]
-        eta = a[:, None] + b[:, None] * d["tt"][None, :]
-        xi = g[:, None] + dd[:, None] * d["tt"][None, :]
-        if K:
-            eta = eta + self._flat("delta") @ d["A"].T
-            xi = xi + self._flat("delta_x") @ d["A"].T
-        if data.freq == "month":
-            eta = eta + self._flat("season")[:, d["month"]]
-            xi = xi + self._flat("season_x")[:, d["month"]]
-        mu_e = data.population[None, :] / 1e4 * np.exp(eta)
-        mu_x = np.exp(xi) * (data.stock[:-1] + data.entries / 2)[None, :]
-        return xr.Dataset(
-            {
-                "entries": (
-                    ("draw", "period"),
-                    neg_binomial(rng, mu_e, np.exp(self._flat("log_alpha"))[:, None]),
-                ),
-                "exits": (
-                    ("draw", "period"),
-                    neg_binomial(rng, mu_x, np.exp(self._flat("log_alpha_x"))[:, None]),
-                ),
-            },
-            coords={"period": list(data.periods)},
+        sims, index, pop, start = self._simulate(months, random_seed, levers)
+        return forecast_dataset(
+            sims,
+            index,
+            pop,
+            self.mix,
+            start=start,
+            uasc_stream=data.has_uasc_stream,
+            source=data.source,
         )
 
-    def plot_ppc(self, *, ax=None, ci_prob: float = DEFAULT_CI_PROB):  # type: ignore[no-untyped-def]
-        """Posterior predictive check: observed entries and exits against replicated intervals."""
-        import matplotlib.pyplot as plt
-
-        _, data = self._require()
-        ppc = self.posterior_predictive()
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 4))
-        x = np.arange(data.T)
-        lo, hi = (1 - ci_prob) / 2, 1 - (1 - ci_prob) / 2
-        for name, obs, color in (
-            ("entries", data.entries, "tab:blue"),
-            ("exits", data.exits, "tab:orange"),
-        ):
-            q = np.quantile(ppc[name].values, [lo, 0.5, hi], axis=0)
-            ax.fill_between(
-                x, q[0], q[2], alpha=0.25, color=color, label=f"{name}: {ci_prob:.0%} predictive"
-            )
-            ax.plot(x, obs, "o", color=color, label=f"{name}: published")
-        ax.set_xticks(x, list(data.periods), rotation=45 if data.freq == "month" else 0)
-        ax.set_title("Posterior predictive check")
-        ax.legend(frameon=False, fontsize=8)
-        return ax
-
-    # --- persistence ---------------------------------------------------------------------
-    def save(self, path: str | Path) -> Path:
-        """Save the posterior, the data and the config to NetCDF (never pickle)."""
-        import sctforecast
-        from sctforecast._io import atomic_file
-
-        idata, data = self._require()
-        meta = {
-            "sctforecast_model": "CareFlowModel",
-            "sctforecast_version": sctforecast.__version__,
-            "config_json": json.dumps(asdict(self.config)),
-            "config_hash": self.config.hash,
-            "data_json": json.dumps(
-                {
-                    "periods": list(data.periods),
-                    "entries": data.entries.tolist(),
-                    "exits": data.exits.tolist(),
-                    "stock": data.stock.tolist(),
-                    "population": data.population.tolist(),
-                    "freq": data.freq,
-                    "source": data.source,
-                }
-            ),
-        }
-        post = idata.posterior.copy()  # type: ignore[attr-defined]
-        post.attrs = {
-            **{k: v for k, v in post.attrs.items() if isinstance(v, str | int | float)},
-            **meta,
-        }
-        with atomic_file(path) as tmp:
-            post.to_netcdf(tmp, engine="h5netcdf")
-        return Path(path)
-
-    @classmethod
-    def load(cls, path: str | Path) -> CareFlowModel:
-        """Load a saved model; :class:`ModelVersionError` if it was saved by another
-        version of the library or for another model."""
-        import arviz as az
-
-        import sctforecast
-
-        p = Path(path)
-        if not p.exists():
-            raise DataValidationError(f"{p}: no such saved model")
-        try:
-            post = xr.load_dataset(p, engine="h5netcdf")
-        except Exception as err:  # noqa: BLE001 - any read failure is a bad file
-            raise DataValidationError(f"{p}: not a saved sctforecast model ({err})") from err
-        attrs = post.attrs
-        if attrs.get("sctforecast_model") != "CareFlowModel":
-            raise ModelVersionError(
-                f"{p}: holds {attrs.get('sctforecast_model')!r}, not a CareFlowModel"
-            )
-        saved, now = str(attrs.get("sctforecast_version")), sctforecast.__version__
-        if saved.split(".")[:2] != now.split(".")[:2]:
-            raise ModelVersionError(
-                f"{p}: saved by sctforecast {saved}, this is {now}; refit the model with this version"
-            )
-        config = CareFlowConfig(**json.loads(attrs["config_json"]))
-        if config.hash != attrs.get("config_hash"):
-            raise ModelVersionError(
-                f"{p}: the stored config does not match its hash; the file was changed"
-            )
-        dj = json.loads(attrs["data_json"])
-        data = CareFlowData(
-            periods=tuple(dj["periods"]),
-            entries=np.array(dj["entries"]),
-            exits=np.array(dj["exits"]),
-            stock=np.array(dj["stock"]),
-            population=np.array(dj["population"]),
-            freq=dj["freq"],
-            source=dj["source"],
-        )
-        post.attrs = {}
-        return cls(config=config, idata=az.InferenceData(posterior=post), data=data)
-
-    # --- demand for the cost model and the MTFP ------------------------------------------
     def demand(
         self,
         first_year: FinancialYear | str | int,
         n_years: int,
         *,
-        mix: dict[str, float],
+        random_seed: int | np.random.Generator = 0,
+    ) -> DemandForecast:
+        """Forecast draws over whole financial years, for the cost model and the MTFP."""
+        _, data = self._require()
+        return forecast_for_years(
+            self,
+            self.origin,
+            first_year,
+            n_years,
+            random_seed=random_seed,
+            source=f"aggregate care-flow model on {data.source}",
+        )
+
+    def forecast(
+        self,
+        months: int,
+        *,
+        ci_prob: float = DEFAULT_CI_PROB,
         random_seed: int | np.random.Generator = 0,
         levers: Levers | None = None,
-    ) -> DemandForecast:
-        """Forecast draws over whole financial years for the cost model and the MTFP.
+        freq: str = "year",
+    ) -> pd.DataFrame:
+        """Tidy forecast by financial year (``freq="year"``, whole years only) or
+        month: period, measure, mean, median, lower, upper, ci_prob."""
+        ds = self.simulate(months, random_seed=random_seed, levers=levers)
+        return summarise_draws(ds, ci_prob=ci_prob, freq=freq)
 
-        The yearly model forecasts 31 March stocks; month ends in between are
-        interpolated on a straight line, and split by ``mix`` (shares by
-        placement type, e.g. :attr:`sctforecast.profile.AuthorityProfile.mix`).
-        """
-        from sctforecast.demand.forecast import split_by_mix
+    def posterior_predictive(self, *, random_seed: int = 0) -> xr.Dataset:
+        """Replicated published flows and stocks from the posterior."""
+        from sctforecast.demand.aggregate_checks import posterior_predictive
 
-        _, data = self._require()
-        if data.freq != "year":
-            raise ConfigError(
-                "demand() packages yearly forecasts; fit the model to financial-year data"
-            )
-        fy = FinancialYear.parse(first_year)
-        last = FinancialYear.parse(data.periods[-1])
-        if fy != last + 1:
-            raise ConfigError(
-                f"the data end with {last}, so the forecast starts in {last + 1}, not {fy}"
-            )
-        ds = self.forecast_draws(n_years, random_seed=random_seed, levers=levers)
-        ends = np.concatenate(
-            [np.full((ds.sizes["draw"], 1), float(data.stock[-1])), ds["children_in_care"].values],
-            axis=1,
-        )
-        w = np.arange(1, 13) / 12.0
-        monthly = np.concatenate(
-            [ends[:, k, None] * (1 - w) + ends[:, k + 1, None] * w for k in range(n_years)], axis=1
-        )
-        months = pd.period_range(f"{fy.start_year}-04", periods=12 * n_years, freq="M")
-        out = split_by_mix(monthly, months, mix, start_total=float(data.stock[-1]))
-        return DemandForecast(out, source=f"aggregate model on {data.source}")
+        return posterior_predictive(self, random_seed=random_seed)
 
+    def plot_ppc(self, *, ax=None, ci_prob: float = DEFAULT_CI_PROB):  # type: ignore[no-untyped-def]
+        """Posterior predictive check of the published flows (returns the Axes)."""
+        from sctforecast.demand.aggregate_checks import plot_ppc
 
-def summarise_draws(ds: xr.Dataset, *, ci_prob: float = DEFAULT_CI_PROB) -> pd.DataFrame:
-    """Mean, median and central interval of every variable of a (draw, period) dataset."""
-    lo, hi = (1 - ci_prob) / 2, 1 - (1 - ci_prob) / 2
-    rows = []
-    for measure in ds.data_vars:
-        v = ds[measure].values
-        q = np.quantile(v, [lo, 0.5, hi], axis=0)
-        for j, p in enumerate(ds["period"].values):
-            rows.append(
-                {
-                    "period": str(p),
-                    "measure": measure,
-                    "mean": float(v[:, j].mean()),
-                    "median": float(q[1, j]),
-                    "lower": float(q[0, j]),
-                    "upper": float(q[2, j]),
-                    "ci_prob": ci_prob,
-                }
-            )
-    return pd.DataFrame(rows)
+        return plot_ppc(self, ax=ax, ci_prob=ci_prob)
 
+    def plot_stock(self, *, ax=None, ci_prob: float = DEFAULT_CI_PROB):  # type: ignore[no-untyped-def]
+        """The latent stock's interval against every published count (returns the Axes)."""
+        from sctforecast.demand.aggregate_checks import plot_stock
 
-def kpi_band_probabilities(
-    ds: xr.Dataset, *, green: float = 94.0, red: float = 100.0
-) -> pd.DataFrame:
-    """P(green / amber / red) of the children-in-care rate per 10,000 at each period end.
+        return plot_stock(self, ax=ax, ci_prob=ci_prob)
 
-    Contract KPI 7 (004 Section (j)): green at or below 94.0, red at or above 100.0.
-    """
-    r = ds["rate_per_10k"].values
-    return pd.DataFrame(
-        {
-            "period": [str(p) for p in ds["period"].values],
-            "p_green": (r <= green).mean(axis=0),
-            "p_amber": ((r > green) & (r < red)).mean(axis=0),
-            "p_red": (r >= red).mean(axis=0),
-        }
-    )
+    # --- persistence -----------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Save the posterior, data, config, mix and population to NetCDF (never pickle)."""
+        from sctforecast.demand.persist import save_care_flow_model
+
+        return save_care_flow_model(self, path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> CareFlowModel:
+        """Load a saved model; :class:`ModelVersionError` if another version of the
+        library or another model saved it, or its config was edited."""
+        from sctforecast.demand.persist import load_care_flow_model
+
+        return load_care_flow_model(path)

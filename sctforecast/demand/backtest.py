@@ -82,19 +82,28 @@ def backtest_aggregate(
     data: CareFlowData,
     *,
     first_origin: int = 3,
-    horizon: int = 2,
+    horizon: int | None = None,
     config: CareFlowConfig | None = None,
     random_seed: int = 0,
 ) -> Backtest:
-    """Refit at each origin from ``first_origin`` periods to T-1 and forecast ``horizon`` ahead."""
+    """Rolling origin: for each origin after ``first_origin`` periods up to
+    ``T - 1``, refit on the data as they stood then (:meth:`CareFlowData.head`:
+    every count dated up to the origin) and forecast every later period end to
+    the end of the data (or ``horizon`` periods ahead); score the published
+    stocks at those period ends against the forecast of the latent stock and
+    against the last published stock (naive)."""
+    from sctforecast.constants import interval_bounds
+
+    per = 12 if data.freq == "year" else 1
     rows = []
     for n in range(first_origin, data.T):
         m = CareFlowModel(config or CareFlowConfig()).fit(data.head(n), random_seed=random_seed + n)
-        h = min(horizon, data.T - n)
-        ds = m.forecast_draws(h, random_seed=random_seed)
-        v = ds["children_in_care"].values
+        h = data.T - n if horizon is None else min(horizon, data.T - n)
+        v = m.simulate(per * h, random_seed=random_seed)["children_in_care"].values
         for k in range(h):
-            q = np.quantile(v[:, k], [0.05, 0.25, 0.75, 0.95])
+            x = v[:, per * (k + 1) - 1]
+            q50, q90 = interval_bounds(0.5), interval_bounds(0.9)
+            q = np.quantile(x, [q90[0], q50[0], 0.5, q50[1], q90[1]])
             rows.append(
                 {
                     "origin": data.periods[n - 1],
@@ -102,11 +111,12 @@ def backtest_aggregate(
                     "h": k + 1,
                     "actual": float(data.stock[n + k + 1]),
                     "naive": float(data.stock[n]),
-                    "mean": float(v[:, k].mean()),
+                    "mean": float(x.mean()),
+                    "median": float(q[2]),
                     "lower_50": q[1],
-                    "upper_50": q[2],
+                    "upper_50": q[3],
                     "lower_90": q[0],
-                    "upper_90": q[3],
+                    "upper_90": q[4],
                 }
             )
     t = pd.DataFrame(rows)

@@ -73,8 +73,8 @@ def check_convergence(
         )
     if div:
         problems.append(
-            f"{div} divergent transition(s): raise target_accept (e.g. 0.95 or 0.99), or reduce the "
-            "changepoint scale of the trend."
+            f"{div} divergent transition(s): raise target_accept (e.g. CareFlowConfig(target_accept=0.95) "
+            "or 0.99) and run more tuning (tune=2000)."
         )
     diag = Diagnostics(table=table, divergences=div, n_draws=n, problems=tuple(problems))
     if warn and problems:

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from sctforecast.constants import DEFAULT_CI_PROB, interval_bounds
-from sctforecast.demand import CareFlowData
 from sctforecast.errors import ConfigError
 from sctforecast.ledger import Ledger, read_ledger
 from sctforecast.mtfp import Scenario, baseline_lines, scenario_ledger
@@ -293,7 +292,9 @@ def _demand_source(returns: SSDA903Data | None, own_profile: bool) -> DemandSour
             "your authority's demand needs its SSDA903 returns (--ssda903 D): the embedded "
             "published series belong to the embedded authority"
         )
-    return PublishedCounts(CareFlowData.sandwell())
+    from sctforecast.datasets import sandwell_care_flows
+
+    return PublishedCounts(sandwell_care_flows())
 
 
 def _check_one_authority(own_ledger: bool, own_profile: bool) -> None:

@@ -81,7 +81,7 @@ class _SplitByMix:
         *,
         random_seed: int | np.random.Generator = 0,
     ) -> DemandForecast:
-        return self.model.demand(first_year, n_years, mix=self.mix, random_seed=random_seed)
+        return self.model.demand(first_year, n_years, random_seed=random_seed)
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ class PublishedCounts:
             sampler=self.sampler,
         )
         log.info("fitting the aggregate model (%d chains x %d draws)", self.chains, per_chain)
-        model = CareFlowModel(config).fit(self.data, random_seed=random_seed)
+        model = CareFlowModel(config, mix=profile.mix).fit(self.data, random_seed=random_seed)
         return _SplitByMix(model, profile.mix)
 
     def history(self) -> pd.Series:

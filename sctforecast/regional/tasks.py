@@ -67,7 +67,6 @@ def forecast_series_task(
     model's posterior (a series has no placement mix or ledger: no MTFP plan)."""
     p = {k: np.asarray(v) for k, v in posterior.items()}
     rng = np.random.default_rng(seed)
-    n = p["a"].size
     first = pd.Period(last_period, freq="M") + 1
     sims = simulate_aggregate(
         rng,
@@ -77,8 +76,6 @@ def forecast_series_task(
         xslope_last=p["d"],
         alpha=np.exp(p["log_alpha"]),
         alpha_x=np.exp(p["log_alpha_x"]),
-        gap_mu=np.zeros(n),
-        gap_sigma=np.full(n, 1e-9),
         changepoint_scale=0.05,
         stock0=stock0,
         population=population,
