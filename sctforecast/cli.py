@@ -126,9 +126,7 @@ def _add_run_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
     p.add_argument(
         "--out", default="sctforecast-output/many", help="output folder (replaced atomically)"
     )
-    p.add_argument(
-        "--results", default=None, help="where finished results are saved (default <out>-results)"
-    )
+    add_cache_options(p)
     p.add_argument("--horizon", type=int, default=60, help="months to forecast (default 60)")
     p.add_argument("--draws", type=int, default=500, help="draws per authority (default 500)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -485,7 +483,7 @@ def _run_many(args: argparse.Namespace, console: Console) -> int:
         table, res = run_many(
             args.folder,
             out=args.out,
-            results_dir=args.results,
+            cache=result_cache(args),
             scheduler=args.scheduler,
             n_workers=args.workers,
             horizon_months=args.horizon,
@@ -494,7 +492,10 @@ def _run_many(args: argparse.Namespace, console: Console) -> int:
             progress=lambda done, total: progress.update(task, completed=done, total=total),
             scenario=args.scenario,
         )
-    t = Table(title=f"{len(table)} authorities ({len(res.resumed)} resumed from saved results)")
+    pooled = "; the pooled fit reused" if res.extra.get("pooled_reused") else ""
+    t = Table(
+        title=f"{len(table)} authorities ({len(res.resumed)} resumed from saved results{pooled})"
+    )
     for c in (
         "authority",
         "children in care (end)",
