@@ -110,6 +110,7 @@ def _add_run_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
     p.add_argument(
         "--strict", action="store_true", help="exit 1 when the outturn does not reconcile"
     )
+    add_cache_options(p)
 
     p = sub.add_parser(
         "run-many", help="forecast many authorities on a Dask cluster and write a combined report"
@@ -441,7 +442,11 @@ def _run(args: argparse.Namespace, console: Console) -> int:
             draws=args.draws,
             random_seed=args.seed,
         )
-        result = run(inputs, progress=lambda msg: progress.update(task, description=msg))
+        result = run(
+            inputs,
+            progress=lambda msg: progress.update(task, description=msg),
+            cache=result_cache(args),
+        )
         progress.update(task, description="writing the report, workbook, charts and tables")
         out = result.write(args.out)
         progress.update(task, description="done")
@@ -462,6 +467,14 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     report = result.reconciliation
     console.print(findings_table(report, f"Outturn reconciliation: {report.origin}"))
     console.print(report.text)
+    cache = result_cache(args)
+    console.print(
+        "Demand: the saved fit was reused (same data, settings and seed)."
+        if result.demand_reused
+        else "Demand: fitted"
+        + (" and saved for reuse." if cache.enabled else " (--no-cache: not saved)."),
+        markup=False,
+    )
     console.print(f"Report: {(Path(out) / 'report.html').resolve()}")
     return EXIT_MISMATCH if (args.strict and not report.ok) else EXIT_OK
 
