@@ -647,6 +647,32 @@ def _check_counts(**values: int) -> None:
         raise ConfigError(bad)
 
 
+def _saved_forecast(args: argparse.Namespace, model):  # type: ignore[no-untyped-def]
+    """The forecast draws, saved under a key of the returns' bytes and the settings."""
+    import xarray as xr
+
+    from sctforecast.cache import content_hash, result_key
+
+    key = result_key(
+        "placement-forecast",
+        inputs=content_hash(args.source),
+        settings={
+            "model": "PlacementFlowModel",
+            "months": args.months,
+            "draws": args.draws,
+            "seed": args.seed,
+        },
+    )
+    return result_cache(args).fetch(
+        "placement-forecast",
+        key,
+        ".nc",
+        load=lambda p: xr.load_dataset(p, engine="h5netcdf"),
+        compute=lambda: model.forecast_draws(args.months, random_seed=args.seed),
+        save=lambda ds, p: ds.to_netcdf(p, engine="h5netcdf"),
+    )
+
+
 def _forecast(args: argparse.Namespace, console: Console) -> int:
     from sctforecast.demand.placement import PlacementFlowModel
     from sctforecast.demand.placement_report import write_forecast
@@ -654,9 +680,11 @@ def _forecast(args: argparse.Namespace, console: Console) -> int:
     _check_counts(months=args.months, draws=args.draws)
     data = _returns_folder(args.source, "forecast")
     model = PlacementFlowModel(n_draws=args.draws).fit(data)
-    ds = model.forecast_draws(args.months, random_seed=args.seed)
+    ds, reused = _saved_forecast(args, model)
     out, table = write_forecast(args.out, model, data, ds)
     console.print(repr(model))
+    if reused:
+        console.print("Forecast draws reused from the cache (same returns, settings and seed).")
     t = Table(
         title=f"Children in care at month ends: median and 90% interval of {args.draws:,} draws"
     )
@@ -722,6 +750,7 @@ def _add_demand_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignor
     p.add_argument("--out", default="forecast", help="output folder (default ./forecast)")
     p.add_argument("--draws", type=int, default=1000, help="forecast draws (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    add_cache_options(p)
     p = sub.add_parser(
         "backtest",
         help="rolling-origin backtest of the placement model on SSDA903 returns",
