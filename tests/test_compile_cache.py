@@ -11,6 +11,7 @@ import pytest
 from conftest import ROOT
 from scipy import special
 
+import sctforecast
 from sctforecast.demand.compile_cache import digamma
 
 
@@ -95,13 +96,15 @@ def test_nutpie_gets_the_cached_functions_and_gives_the_same_draws():
     _, key = numba_funcify_and_cache_key(logp.f.maker.fgraph)
     assert key is not None  # the whole log density and gradient can be cached
     kw = dict(draws=300, tune=300, chains=2, seed=7, target_accept=0.9, cores=1, progress_bar=False)
-    ours = nutpie.sample(compile_nutpie(model), **kw)
+    ours = nutpie.sample(compile_nutpie(model, callbacks="python"), **kw)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         theirs = nutpie.sample(nutpie.compile_pymc_model(model), **kw)
     for name in ("log_mu", "log_alpha"):
         np.testing.assert_array_equal(ours.posterior[name].values, theirs.posterior[name].values)
     assert int(ours.sample_stats["diverging"].sum()) == 0
+    with pytest.raises(sctforecast.ConfigError, match="callbacks must be 'c' or 'python'"):
+        compile_nutpie(model, callbacks="rust")
 
 
 def test_pytensor_imported_first_keeps_its_own_folder(tmp_path):

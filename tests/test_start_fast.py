@@ -50,7 +50,16 @@ def _cli(*argv: str) -> str:
         _cli("reconcile", str(ROOT / "sctforecast" / "datasets" / "data" / "outturns.csv")),
         _cli("cache", "info"),
     ],
-    ids=["import", "demand", "demand-models", "mtfp", "regional", "help", "reconcile", "cache-info"],
+    ids=[
+        "import",
+        "demand",
+        "demand-models",
+        "mtfp",
+        "regional",
+        "help",
+        "reconcile",
+        "cache-info",
+    ],
 )
 def test_light_paths_import_no_heavy_library(setup):
     assert _imported(setup) == []
