@@ -48,7 +48,8 @@ kw = dict(draws=1000, tune=1000, chains=4, target_accept=0.9)
 if mode == "library":
     import nutpie
     from sctforecast.demand.compile_cache import compile_nutpie
-    idata = nutpie.sample(compile_nutpie(model), cores=2, seed=1, progress_bar=False, **kw)
+    idata = nutpie.sample(compile_nutpie(model, callbacks=sys.argv[3]), cores=2, seed=1,
+                          progress_bar=False, **kw)
 else:
     with model:
         idata = pm.sample(nuts_sampler="nutpie", cores=2, random_seed=1, progressbar=False,

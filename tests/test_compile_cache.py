@@ -11,6 +11,7 @@ import pytest
 from conftest import ROOT
 from scipy import special
 
+import sctforecast
 from sctforecast.demand.compile_cache import digamma
 
 
@@ -55,13 +56,22 @@ def test_compile_folder_is_set_before_pytensor_is_imported(tmp_path):
     env = {k: "" for k in ("PYTENSOR_FLAGS",)}
     got = _child(USE.format(folder=str(folder), other=str(other)), env)
     assert got["first"] == got["again"] == got["pytensor"] == str(folder / "pytensor")
-    assert got["other"] == "None"  # PyTensor is imported: its folder cannot move
+    assert got["other"] == got["first"]  # the first choice in a process holds
     mine = tmp_path / "mine"
     got = _child(
         USE.format(folder=str(folder), other=str(other)),
         {"PYTENSOR_FLAGS": f"base_compiledir={mine}"},
     )
     assert got["first"] == "None" and got["pytensor"] == str(mine)  # the user's choice wins
+    got = _child(
+        USE.replace(
+            "first = use_compile_cache", "keep_pytensor_default(); first = use_compile_cache"
+        )
+        .replace("import use_compile_cache", "import keep_pytensor_default, use_compile_cache")
+        .format(folder=str(folder), other=str(other)),
+        env,
+    )
+    assert got["first"] == "None" and got["pytensor"] != str(folder / "pytensor")  # --no-cache
 
 
 @pytest.mark.slow
@@ -86,10 +96,23 @@ def test_nutpie_gets_the_cached_functions_and_gives_the_same_draws():
     _, key = numba_funcify_and_cache_key(logp.f.maker.fgraph)
     assert key is not None  # the whole log density and gradient can be cached
     kw = dict(draws=300, tune=300, chains=2, seed=7, target_accept=0.9, cores=1, progress_bar=False)
-    ours = nutpie.sample(compile_nutpie(model), **kw)
+    ours = nutpie.sample(compile_nutpie(model, callbacks="python"), **kw)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         theirs = nutpie.sample(nutpie.compile_pymc_model(model), **kw)
     for name in ("log_mu", "log_alpha"):
         np.testing.assert_array_equal(ours.posterior[name].values, theirs.posterior[name].values)
     assert int(ours.sample_stats["diverging"].sum()) == 0
+    with pytest.raises(sctforecast.ConfigError, match="callbacks must be 'c' or 'python'"):
+        compile_nutpie(model, callbacks="rust")
+
+
+def test_pytensor_imported_first_keeps_its_own_folder(tmp_path):
+    code = (
+        "import json, pytensor\n"
+        "from sctforecast.demand.compile_cache import use_compile_cache\n"
+        f"print(json.dumps({{'got': str(use_compile_cache({str(tmp_path)!r})),"
+        " 'pytensor': str(pytensor.config.base_compiledir)}))"
+    )
+    got = _child(code, {"PYTENSOR_FLAGS": ""})
+    assert got["got"] == "None" and not got["pytensor"].startswith(str(tmp_path))

@@ -1,9 +1,9 @@
 """Compile the aggregate model once and reuse the compiled code in later processes.
 
-A fit with nutpie spends most of its time compiling, not sampling: PyTensor
-turns the model's log density and gradient into numba functions, and nutpie
-wraps them in C callbacks.  What each option buys was measured (see
-``docs/speed.md``); this module keeps the best:
+A fit with nutpie spends much of its time compiling: PyTensor turns the
+model's log density and gradient into numba functions, and nutpie wraps them
+in C callbacks.  What each option buys was measured (see ``docs/speed.md``);
+this module keeps what pays:
 
 * **PyTensor's numba cache in the cache folder.**  :func:`use_compile_cache`
   points PyTensor's compile folder (``base_compiledir``: its numba cache and
@@ -16,15 +16,21 @@ wraps them in C callbacks.  What each option buys was measured (see
   it.  :func:`register_cacheable_digamma` gives PyTensor a digamma written in
   numba (series and recurrence; for the positive arguments the models meet it
   agrees with scipy's to about 1e-13, relative).
-* **No per-process wrappers.**  nutpie compiles two C callbacks around the
-  log density in every process, and they cannot be cached (they hold a
-  pointer to the model's data; ``cache=True`` fails to pickle it).
-  :func:`compile_nutpie` hands nutpie the cached numba functions as Python
-  callables instead: the same sampler, the same draws for the same seed, a
-  little call overhead per gradient instead of seconds of compilation.
+* **nutpie's C wrappers** around the log density are compiled in every
+  process and cannot be cached (they hold a pointer to the model's data;
+  nutpie's ``cache=True`` fails to pickle it).  :func:`compile_nutpie` can hand
+  nutpie the cached numba functions as Python callbacks instead
+  (``callbacks="python"``): no wrapper to compile, but a few microseconds per
+  gradient, which costs more than it saves on the aggregate model, so the C
+  wrappers are the default.
 
-Nothing here changes a result: the draws depend on the data, the model and
-the seed, never on the cache.
+The cache changes no setting of a fit.  (One thing was seen and not
+explained: with the aggregate model, a process that compiled the numba code
+afresh and one that loaded it from the cache drew different samples for the
+same seed, a difference of Monte Carlo size, although the log density, its
+gradient, the initial points and the deterministics were bit-identical at
+thousands of points.  A rerun of the main job reuses the saved fit, so it is
+not affected.)
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ import numpy as np
 __all__ = [
     "digamma",
     "compile_nutpie",
+    "keep_pytensor_default",
     "register_cacheable_digamma",
     "use_compile_cache",
 ]
@@ -52,15 +59,40 @@ COMPILE_FOLDER = "compile"
 _ENV = "PYTENSOR_FLAGS"
 
 
-def use_compile_cache(folder: str | os.PathLike[str]) -> Path | None:
-    """Keep PyTensor's compiled code (numba cache, C modules) in ``folder``.
+_CHOICE: list[Path | None] = []
 
-    Takes effect only before PyTensor is first imported in the process, and
-    only when ``PYTENSOR_FLAGS`` does not already choose a compile folder (a
-    choice of yours wins).  Returns the folder PyTensor will use, or ``None``
-    when it keeps its own (``~/.pytensor``, also kept between processes).
+
+def keep_pytensor_default() -> None:
+    """Leave PyTensor's compiled code in its own folder (``~/.pytensor``) for this
+    process: later :func:`use_compile_cache` calls do nothing (``--no-cache``)."""
+    if not _CHOICE:
+        _CHOICE.append(None)
+
+
+def use_compile_cache(folder: str | os.PathLike[str] | None = None) -> Path | None:
+    """Keep PyTensor's compiled code (numba cache, C modules) in ``folder``
+    (default: ``compile`` in the cache folder, :func:`sctforecast.cache.cache_dir`).
+
+    The first choice in a process holds (the command line makes it from
+    ``--cache-dir`` and ``--no-cache`` before any fit).  Takes effect only
+    before PyTensor is first imported, and only when ``PYTENSOR_FLAGS`` does
+    not already choose a compile folder (a choice of yours wins).  Returns the
+    folder PyTensor will use, or ``None`` when it keeps its own
+    (``~/.pytensor``, also kept between processes).
     """
-    target = Path(folder).expanduser().resolve() / "pytensor"
+    if _CHOICE:
+        return _CHOICE[0]
+    if folder is None:
+        from sctforecast.cache import cache_dir
+
+        folder = cache_dir() / COMPILE_FOLDER
+    chosen = _use(Path(folder))
+    _CHOICE.append(chosen)
+    return chosen
+
+
+def _use(folder: Path) -> Path | None:
+    target = folder.expanduser().resolve() / "pytensor"
     if "pytensor" in sys.modules:
         current = Path(str(sys.modules["pytensor"].config.base_compiledir))
         if current.resolve() == target:
@@ -191,13 +223,26 @@ def _pyfunc_model(model: Any) -> Any:
     )
 
 
-def compile_nutpie(model: Any) -> Any:
-    """``model`` (a ``pymc.Model``) compiled for ``nutpie.sample``, reusing compiled
-    code between processes: sampling it gives the same draws as
-    ``nutpie.compile_pymc_model(model)`` with the same seed."""
+def compile_nutpie(model: Any, *, callbacks: str = "c") -> Any:
+    """``model`` (a ``pymc.Model``) compiled for ``nutpie.sample``, with PyTensor's
+    compiled code reused between processes (digamma made cacheable first).
+
+    ``callbacks="c"`` (default): nutpie's C wrappers, compiled in every process
+    (seconds) but the fastest sampling.  ``callbacks="python"``: the cached
+    numba functions as Python callbacks (no wrapper to compile, a few
+    microseconds of overhead per gradient): worth it only when compiling
+    dominates sampling (measured in ``benchmarks/bench_compile.py``; for the
+    aggregate model it does not).  Both give the same draws for the same seed.
+    """
     import nutpie
 
+    if callbacks not in ("c", "python"):
+        from sctforecast.errors import ConfigError
+
+        raise ConfigError(f"callbacks must be 'c' or 'python', got {callbacks!r}")
     register_cacheable_digamma()
+    if callbacks == "c":
+        return nutpie.compile_pymc_model(model)
     try:
         return _pyfunc_model(model)
     except (ImportError, AttributeError, TypeError) as err:
