@@ -474,12 +474,15 @@ def _run_many(args: argparse.Namespace, console: Console) -> int:
 
     from sctforecast.regional import run_many
 
+    stderr = Console(stderr=True, highlight=False, width=console.width)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=console,
+        console=stderr,
+        transient=True,
+        disable=not stderr.is_terminal,
     ) as progress:
         task = progress.add_task("authorities", total=None)
         table, res = run_many(

@@ -181,10 +181,13 @@ def test_run_writes_formula_safe_csvs(tmp_path):
     _evil_ledger_and_scenario(tmp_path)
     res = _cli(
         "run",
-        *("--ledger", "ledger.csv", "--scenario", "evil.toml", "--draws", "100", "--out", "out"),
+        *("--ledger", "ledger.csv", "--profile", "sandwell", "--scenario", "evil.toml"),
+        *("--draws", "100", "--out", "out"),
         cwd=tmp_path,
     )
     assert res.returncode == 0, res.stderr
-    _assert_all_csvs_safe(tmp_path / "out", 6)
+    from sctforecast.reporting.run import RUN_OUTPUT_FILES
+
+    _assert_all_csvs_safe(tmp_path / "out", sum(f.endswith(".csv") for f in RUN_OUTPUT_FILES))
     recon = (tmp_path / "out" / "reconciliation.csv").read_text(encoding="utf-8")
     assert "'=cmd|' /C calc'!A0" in recon

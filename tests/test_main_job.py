@@ -131,7 +131,10 @@ def test_report_in_a_real_headless_browser(run_folder, tmp_path):
     ):
         assert section in html
     # every chart loaded in the browser (the page's own script counts them after load)
-    assert 'data-images="5"' in html and 'data-images-loaded="5"' in html
+    from sctforecast.reporting.run import CHART_FILES
+
+    n = len(CHART_FILES)
+    assert f'data-images="{n}"' in html and f'data-images-loaded="{n}"' in html
     shot = tmp_path / "report.png"
     res = subprocess.run(
         [browser, *flags, f"--screenshot={shot}", "--window-size=1200,2000", url],
