@@ -19,6 +19,7 @@ import bench_main  # noqa: E402
 import bench_mtfp  # noqa: E402
 import bench_regional  # noqa: E402
 import bench_scenarios  # noqa: E402
+import bench_start  # noqa: E402
 from _table import print_table  # noqa: E402
 
 
@@ -38,6 +39,7 @@ def main(quick: bool = False) -> None:
                 }
             )
 
+    add("start-up", bench_start.main())
     add("main job", bench_main.main())
     add("cost kernel", bench_costs.main())
     add("MTFP projector", bench_mtfp.main())

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sctforecast._io import atomic_file
+from sctforecast._io import atomic_directory, atomic_file
 from sctforecast.errors import ConfigError, DataQualityWarning
 
 __all__ = ["ResultCache", "cache_dir", "content_hash", "result_key"]
@@ -124,6 +124,13 @@ def result_key(kind: str, *, inputs: str, settings: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
 
 
+def _remove(p: Path) -> None:
+    if p.is_dir():
+        shutil.rmtree(p, ignore_errors=True)
+    else:
+        p.unlink(missing_ok=True)
+
+
 @dataclass(frozen=True)
 class ResultCache:
     """A folder of saved results, one file per key, grouped by kind.
@@ -162,11 +169,13 @@ class ResultCache:
         load: Callable[[Path], T],
         compute: Callable[[], T],
         save: Callable[[T, Path], object],
+        folder: bool = False,
     ) -> tuple[T, bool]:
         """The saved result for ``key`` if there is a readable one, else
         ``compute()`` saved under it.  Returns (result, reused).
 
-        ``save(value, path)`` writes to a temporary file that is moved into
+        ``save(value, path)`` writes to a temporary file (``folder=True``: a
+        temporary folder, for a result of several files) that is moved into
         place only when it returns, so a crash never leaves half an entry.
         """
         p = self.path(kind, key, suffix)
@@ -180,14 +189,14 @@ class ResultCache:
                     DataQualityWarning,
                     stacklevel=2,
                 )
-                p.unlink(missing_ok=True)
+                _remove(p)
             else:
                 log.info("reusing saved %s %s", kind, key)
                 return value, True
         value = compute()
         if self.enabled:
             self.folder(kind)
-            with atomic_file(p) as tmp:
+            with atomic_directory(p) if folder else atomic_file(p) as tmp:
                 save(value, Path(tmp))
         return value, False
 
@@ -216,7 +225,7 @@ class ResultCache:
 
     def remove(self, kind: str, key: str, suffix: str) -> None:
         """Forget one saved result (e.g. a failure, which is never served)."""
-        self.path(kind, key, suffix).unlink(missing_ok=True)
+        _remove(self.path(kind, key, suffix))
 
     def _entries(self) -> list[Path]:
         if not self.root.is_dir():

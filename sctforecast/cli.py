@@ -110,6 +110,7 @@ def _add_run_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
     p.add_argument(
         "--strict", action="store_true", help="exit 1 when the outturn does not reconcile"
     )
+    add_cache_options(p)
 
     p = sub.add_parser(
         "run-many", help="forecast many authorities on a Dask cluster and write a combined report"
@@ -126,9 +127,7 @@ def _add_run_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
     p.add_argument(
         "--out", default="sctforecast-output/many", help="output folder (replaced atomically)"
     )
-    p.add_argument(
-        "--results", default=None, help="where finished results are saved (default <out>-results)"
-    )
+    add_cache_options(p)
     p.add_argument("--horizon", type=int, default=60, help="months to forecast (default 60)")
     p.add_argument("--draws", type=int, default=500, help="draws per authority (default 500)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -443,7 +442,11 @@ def _run(args: argparse.Namespace, console: Console) -> int:
             draws=args.draws,
             random_seed=args.seed,
         )
-        result = run(inputs, progress=lambda msg: progress.update(task, description=msg))
+        result = run(
+            inputs,
+            progress=lambda msg: progress.update(task, description=msg),
+            cache=result_cache(args),
+        )
         progress.update(task, description="writing the report, workbook, charts and tables")
         out = result.write(args.out)
         progress.update(task, description="done")
@@ -464,6 +467,14 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     report = result.reconciliation
     console.print(findings_table(report, f"Outturn reconciliation: {report.origin}"))
     console.print(report.text)
+    cache = result_cache(args)
+    console.print(
+        "Demand: the saved fit was reused (same data, settings and seed)."
+        if result.demand_reused
+        else "Demand: fitted"
+        + (" and saved for reuse." if cache.enabled else " (--no-cache: not saved)."),
+        markup=False,
+    )
     console.print(f"Report: {(Path(out) / 'report.html').resolve()}")
     return EXIT_MISMATCH if (args.strict and not report.ok) else EXIT_OK
 
@@ -488,7 +499,7 @@ def _run_many(args: argparse.Namespace, console: Console) -> int:
         table, res = run_many(
             args.folder,
             out=args.out,
-            results_dir=args.results,
+            cache=result_cache(args),
             scheduler=args.scheduler,
             n_workers=args.workers,
             horizon_months=args.horizon,
@@ -497,7 +508,10 @@ def _run_many(args: argparse.Namespace, console: Console) -> int:
             progress=lambda done, total: progress.update(task, completed=done, total=total),
             scenario=args.scenario,
         )
-    t = Table(title=f"{len(table)} authorities ({len(res.resumed)} resumed from saved results)")
+    pooled = "; the pooled fit reused" if res.extra.get("pooled_reused") else ""
+    t = Table(
+        title=f"{len(table)} authorities ({len(res.resumed)} resumed from saved results{pooled})"
+    )
     for c in (
         "authority",
         "children in care (end)",
@@ -636,6 +650,32 @@ def _check_counts(**values: int) -> None:
         raise ConfigError(bad)
 
 
+def _saved_forecast(args: argparse.Namespace, model):  # type: ignore[no-untyped-def]
+    """The forecast draws, saved under a key of the returns' bytes and the settings."""
+    import xarray as xr
+
+    from sctforecast.cache import content_hash, result_key
+
+    key = result_key(
+        "placement-forecast",
+        inputs=content_hash(args.source),
+        settings={
+            "model": "PlacementFlowModel",
+            "months": args.months,
+            "draws": args.draws,
+            "seed": args.seed,
+        },
+    )
+    return result_cache(args).fetch(
+        "placement-forecast",
+        key,
+        ".nc",
+        load=lambda p: xr.load_dataset(p, engine="h5netcdf"),
+        compute=lambda: model.forecast_draws(args.months, random_seed=args.seed),
+        save=lambda ds, p: ds.to_netcdf(p, engine="h5netcdf"),
+    )
+
+
 def _forecast(args: argparse.Namespace, console: Console) -> int:
     from sctforecast.demand.placement import PlacementFlowModel
     from sctforecast.demand.placement_report import write_forecast
@@ -643,9 +683,11 @@ def _forecast(args: argparse.Namespace, console: Console) -> int:
     _check_counts(months=args.months, draws=args.draws)
     data = _returns_folder(args.source, "forecast")
     model = PlacementFlowModel(n_draws=args.draws).fit(data)
-    ds = model.forecast_draws(args.months, random_seed=args.seed)
+    ds, reused = _saved_forecast(args, model)
     out, table = write_forecast(args.out, model, data, ds)
     console.print(repr(model))
+    if reused:
+        console.print("Forecast draws reused from the cache (same returns, settings and seed).")
     t = Table(
         title=f"Children in care at month ends: median and 90% interval of {args.draws:,} draws"
     )
@@ -711,6 +753,7 @@ def _add_demand_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignor
     p.add_argument("--out", default="forecast", help="output folder (default ./forecast)")
     p.add_argument("--draws", type=int, default=1000, help="forecast draws (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    add_cache_options(p)
     p = sub.add_parser(
         "backtest",
         help="rolling-origin backtest of the placement model on SSDA903 returns",

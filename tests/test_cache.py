@@ -135,3 +135,26 @@ def test_kinds_and_a_failed_save_leaves_no_entry(tmp_path):
     assert list((tmp_path / "c" / "fit").iterdir()) == []
     cache.remove("forecast", "a", ".json")
     assert cache.load_json("forecast", "a") is None and cache.load_json("forecast", "b") == [2]
+
+
+def test_a_result_of_several_files_is_one_folder_entry(tmp_path):
+    cache = ResultCache(tmp_path / "c")
+
+    def save(value, folder):
+        (folder / "a.txt").write_text(value["a"])
+        (folder / "b.txt").write_text(value["b"])
+
+    def load(folder):
+        return {"a": (folder / "a.txt").read_text(), "b": (folder / "b.txt").read_text()}
+
+    def fetch(compute):
+        return cache.fetch("fit", "k", "", load=load, compute=compute, save=save, folder=True)
+
+    v, reused = fetch(lambda: {"a": "1", "b": "2"})
+    assert not reused and cache.path("fit", "k", "").is_dir()
+    assert fetch(lambda: {"a": "x", "b": "y"}) == ({"a": "1", "b": "2"}, True)
+    (cache.path("fit", "k", "") / "b.txt").unlink()  # half an entry (edited by hand)
+    with pytest.warns(DataQualityWarning, match="could not be read"):
+        assert fetch(lambda: {"a": "3", "b": "4"}) == ({"a": "3", "b": "4"}, False)
+    cache.remove("fit", "k", "")
+    assert not cache.path("fit", "k", "").exists()

@@ -41,3 +41,29 @@ def test_cache_clear_refuses_a_folder_that_is_not_a_cache(tmp_path, capsys):
     assert "not a sctforecast cache folder" in capsys.readouterr().err
     assert (mine / "q3.xlsx").exists()
     assert main(["cache"]) == 2  # an action is required
+
+
+def test_forecast_reuses_its_draws_only_for_the_same_returns_and_settings(tmp_path, capsys):
+    from sctforecast.ssda903 import synthetic_ssda903, write_ssda903
+
+    h, e, _ = synthetic_ssda903(years=4, initial_children=80, random_seed=5)
+    write_ssda903(h, e, tmp_path / "returns")
+    cache = tmp_path / "cache"
+
+    def forecast(out, *extra):
+        argv = ["forecast", str(tmp_path / "returns"), "--months", "12", "--draws", "200"]
+        assert main([*argv, "--out", str(tmp_path / out), "--cache-dir", str(cache), *extra]) == 0
+        return "Forecast draws reused" in capsys.readouterr().out
+
+    assert not forecast("a")
+    assert forecast("b")
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == sorted(
+        p.name for p in (tmp_path / "b").iterdir()
+    )
+    for p in (tmp_path / "a").iterdir():
+        assert p.read_bytes() == (tmp_path / "b" / p.name).read_bytes(), p.name
+    assert not forecast("c", "--seed", "1")
+    assert not forecast("d", "--no-cache")
+    episodes = next((tmp_path / "returns").rglob("*.csv"))
+    episodes.write_text(episodes.read_text() + "\n")
+    assert not forecast("e")

@@ -55,13 +55,22 @@ def test_compile_folder_is_set_before_pytensor_is_imported(tmp_path):
     env = {k: "" for k in ("PYTENSOR_FLAGS",)}
     got = _child(USE.format(folder=str(folder), other=str(other)), env)
     assert got["first"] == got["again"] == got["pytensor"] == str(folder / "pytensor")
-    assert got["other"] == "None"  # PyTensor is imported: its folder cannot move
+    assert got["other"] == got["first"]  # the first choice in a process holds
     mine = tmp_path / "mine"
     got = _child(
         USE.format(folder=str(folder), other=str(other)),
         {"PYTENSOR_FLAGS": f"base_compiledir={mine}"},
     )
     assert got["first"] == "None" and got["pytensor"] == str(mine)  # the user's choice wins
+    got = _child(
+        USE.replace(
+            "first = use_compile_cache", "keep_pytensor_default(); first = use_compile_cache"
+        )
+        .replace("import use_compile_cache", "import keep_pytensor_default, use_compile_cache")
+        .format(folder=str(folder), other=str(other)),
+        env,
+    )
+    assert got["first"] == "None" and got["pytensor"] != str(folder / "pytensor")  # --no-cache
 
 
 @pytest.mark.slow
@@ -93,3 +102,14 @@ def test_nutpie_gets_the_cached_functions_and_gives_the_same_draws():
     for name in ("log_mu", "log_alpha"):
         np.testing.assert_array_equal(ours.posterior[name].values, theirs.posterior[name].values)
     assert int(ours.sample_stats["diverging"].sum()) == 0
+
+
+def test_pytensor_imported_first_keeps_its_own_folder(tmp_path):
+    code = (
+        "import json, pytensor\n"
+        "from sctforecast.demand.compile_cache import use_compile_cache\n"
+        f"print(json.dumps({{'got': str(use_compile_cache({str(tmp_path)!r})),"
+        " 'pytensor': str(pytensor.config.base_compiledir)}))"
+    )
+    got = _child(code, {"PYTENSOR_FLAGS": ""})
+    assert got["got"] == "None" and not got["pytensor"].startswith(str(tmp_path))

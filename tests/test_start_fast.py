@@ -1,5 +1,6 @@
-"""Start fast: the library and the light commands never import the heavy libraries
-(PyMC, PyTensor, ArviZ, matplotlib, Dask) until a function needs them."""
+"""Start fast: the library, its modules and the light commands never import the heavy
+libraries (PyMC, PyTensor, ArviZ, matplotlib, Dask) until a function needs them.
+(Import times are measured by benchmarks/bench_start.py, not here.)"""
 
 import json
 import os
@@ -41,11 +42,15 @@ def _cli(*argv: str) -> str:
     "setup",
     [
         "import sctforecast",
+        "import sctforecast.demand",
+        "from sctforecast.demand import CareFlowModel, PlacementFlowModel",
+        "import sctforecast.mtfp",
+        "import sctforecast.regional",
         _cli("--help"),
         _cli("reconcile", str(ROOT / "sctforecast" / "datasets" / "data" / "outturns.csv")),
         _cli("cache", "info"),
     ],
-    ids=["import", "help", "reconcile", "cache-info"],
+    ids=["import", "demand", "demand-models", "mtfp", "regional", "help", "reconcile", "cache-info"],
 )
 def test_light_paths_import_no_heavy_library(setup):
     assert _imported(setup) == []

@@ -41,6 +41,7 @@ import numpy as np
 __all__ = [
     "digamma",
     "compile_nutpie",
+    "keep_pytensor_default",
     "register_cacheable_digamma",
     "use_compile_cache",
 ]
@@ -52,15 +53,40 @@ COMPILE_FOLDER = "compile"
 _ENV = "PYTENSOR_FLAGS"
 
 
-def use_compile_cache(folder: str | os.PathLike[str]) -> Path | None:
-    """Keep PyTensor's compiled code (numba cache, C modules) in ``folder``.
+_CHOICE: list[Path | None] = []
 
-    Takes effect only before PyTensor is first imported in the process, and
-    only when ``PYTENSOR_FLAGS`` does not already choose a compile folder (a
-    choice of yours wins).  Returns the folder PyTensor will use, or ``None``
-    when it keeps its own (``~/.pytensor``, also kept between processes).
+
+def keep_pytensor_default() -> None:
+    """Leave PyTensor's compiled code in its own folder (``~/.pytensor``) for this
+    process: later :func:`use_compile_cache` calls do nothing (``--no-cache``)."""
+    if not _CHOICE:
+        _CHOICE.append(None)
+
+
+def use_compile_cache(folder: str | os.PathLike[str] | None = None) -> Path | None:
+    """Keep PyTensor's compiled code (numba cache, C modules) in ``folder``
+    (default: ``compile`` in the cache folder, :func:`sctforecast.cache.cache_dir`).
+
+    The first choice in a process holds (the command line makes it from
+    ``--cache-dir`` and ``--no-cache`` before any fit).  Takes effect only
+    before PyTensor is first imported, and only when ``PYTENSOR_FLAGS`` does
+    not already choose a compile folder (a choice of yours wins).  Returns the
+    folder PyTensor will use, or ``None`` when it keeps its own
+    (``~/.pytensor``, also kept between processes).
     """
-    target = Path(folder).expanduser().resolve() / "pytensor"
+    if _CHOICE:
+        return _CHOICE[0]
+    if folder is None:
+        from sctforecast.cache import cache_dir
+
+        folder = cache_dir() / COMPILE_FOLDER
+    chosen = _use(Path(folder))
+    _CHOICE.append(chosen)
+    return chosen
+
+
+def _use(folder: Path) -> Path | None:
+    target = folder.expanduser().resolve() / "pytensor"
     if "pytensor" in sys.modules:
         current = Path(str(sys.modules["pytensor"].config.base_compiledir))
         if current.resolve() == target:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import arviz as az
 import pandas as pd
 
 from sctforecast.errors import ConvergenceWarning
+
+if TYPE_CHECKING:  # ArviZ is imported when diagnostics are computed, not with the library
+    import arviz as az
 
 __all__ = ["Diagnostics", "check_convergence", "RHAT_MAX", "ESS_MIN"]
 
@@ -50,6 +53,8 @@ def check_convergence(
     idata: az.InferenceData, var_names: list[str], *, warn: bool = True, stacklevel: int = 3
 ) -> Diagnostics:
     """Compute diagnostics and warn with a :class:`ConvergenceWarning` that says what to change."""
+    import arviz as az
+
     post = idata.posterior
     n_chains = post.sizes["chain"]
     summ = az.summary(idata, var_names=var_names, kind="diagnostics", round_to="none")

@@ -18,9 +18,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
+from sctforecast.cache import ResultCache
 from sctforecast.pipeline.inputs import EMBEDDED_PROFILE, MIN_DRAWS, RunInputs
 from sctforecast.pipeline.result import HEADLINE_COLUMNS, RunResult
-from sctforecast.pipeline.sources import DemandSource, PublishedCounts, SSDA903Returns
+from sctforecast.pipeline.sources import (
+    DemandSource,
+    PublishedCounts,
+    SavedDemand,
+    SSDA903Returns,
+)
 from sctforecast.pipeline.steps import (
     calibrate_costs,
     fit_demand,
@@ -29,6 +35,7 @@ from sctforecast.pipeline.steps import (
     project_plan,
     reconcile,
     run,
+    saved_demand_fit,
 )
 from sctforecast.reporting.run import RUN_OUTPUT_FILES
 
@@ -42,8 +49,10 @@ __all__ = [
     "RunInputs",
     "RunResult",
     "SSDA903Returns",
+    "SavedDemand",
     "calibrate_costs",
     "fit_demand",
+    "saved_demand_fit",
     "forecast_demand",
     "mtfp_answers",
     "project_plan",
@@ -57,10 +66,12 @@ def run_main_job(
     out: str | os.PathLike[str] = "sctforecast-output",
     *,
     progress: Callable[[str], None] | None = None,
+    cache: ResultCache | None = None,
     **given: object,
 ) -> RunResult:
-    """Resolve the inputs (:meth:`RunInputs.resolve` takes ``given``), run, and
-    write the output folder atomically; returns the :class:`RunResult`."""
-    result = run(RunInputs.resolve(**given), progress=progress)  # type: ignore[arg-type]
+    """Resolve the inputs (:meth:`RunInputs.resolve` takes ``given``), run (reusing a
+    saved demand fit from ``cache`` when it matches), and write the output folder
+    atomically; returns the :class:`RunResult`."""
+    result = run(RunInputs.resolve(**given), progress=progress, cache=cache)  # type: ignore[arg-type]
     result.write(out)
     return result

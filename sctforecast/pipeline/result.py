@@ -48,7 +48,8 @@ class RunResult:
     ``answers`` is :meth:`MTFPProjection.breakeven` for the projected years;
     ``history`` the observed children in care at month ends (for charts);
     ``variance`` and ``notes`` what the inputs carried to show beside the
-    outturn.
+    outturn; ``demand_reused`` whether the demand fit was a saved one
+    (:func:`~sctforecast.pipeline.run` with a cache).
     """
 
     profile: AuthorityProfile
@@ -64,6 +65,7 @@ class RunResult:
     variance: Bridge | None = None
     notes: pd.DataFrame | None = field(default=None, repr=False)
     ci_prob: float = DEFAULT_CI_PROB
+    demand_reused: bool = False
 
     # --- the numbers -------------------------------------------------------------------------
     @property

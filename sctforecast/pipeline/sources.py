@@ -11,18 +11,24 @@ Two sources ship with the library:
   and split by the authority's placement mix;
 * :class:`SSDA903Returns`: the authority's SSDA903 episodes, fitted by the
   placement-level model (:class:`~sctforecast.demand.PlacementFlowModel`).
+
+A source that is also a :class:`SavedDemand` says what its fit depends on
+(:meth:`SavedDemand.fit_key`) and saves and loads its fitted model, so the
+pipeline can reuse a fit when nothing it depends on changed (docs/speed.md).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
+from sctforecast.cache import content_hash, result_key
 from sctforecast.constants import DEFAULT_CI_PROB
 from sctforecast.demand import (
     CareFlowConfig,
@@ -36,7 +42,7 @@ from sctforecast.periods import FinancialYear
 from sctforecast.profile import AuthorityProfile
 from sctforecast.ssda903 import SSDA903Data, monthly_counts, read_ssda903
 
-__all__ = ["DemandSource", "PublishedCounts", "SSDA903Returns"]
+__all__ = ["DemandSource", "PublishedCounts", "SSDA903Returns", "SavedDemand"]
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +69,33 @@ class DemandSource(Protocol):
         ...
 
 
+@runtime_checkable
+class SavedDemand(Protocol):
+    """A demand source whose fitted model can be saved and loaded back."""
+
+    def fit_key(self, profile: AuthorityProfile, *, draws: int, random_seed: int) -> str:
+        """The :func:`~sctforecast.cache.result_key` of the fit: the data's content
+        and every setting the fitted model depends on."""
+        ...
+
+    def save_model(self, model: DemandModel, folder: Path) -> None:
+        """Write the fitted ``model`` into the (empty) ``folder``."""
+        ...
+
+    def load_model(self, folder: Path, profile: AuthorityProfile) -> DemandModel:
+        """The model :meth:`save_model` wrote; raises if the folder does not hold one."""
+        ...
+
+
 # --- published counts, aggregate model -----------------------------------------------------
 @dataclass(frozen=True)
 class _SplitByMix:
-    """A fitted :class:`CareFlowModel` whose forecasts are split by a placement mix."""
+    """A fitted :class:`CareFlowModel` whose forecasts are split by a placement mix
+    (``note``: the account of the fit, when it was loaded rather than fitted)."""
 
     model: CareFlowModel
     mix: dict[str, float]
+    note: str | None = None
 
     def forecast_draws(self, months: int, *, random_seed: int | np.random.Generator = 0):  # type: ignore[no-untyped-def]
         return self.model.forecast_draws(months, random_seed=random_seed)
@@ -101,17 +127,43 @@ class PublishedCounts:
     def description(self) -> str:
         return f"published counts ({self.data.source or 'care-flow data'})"
 
-    def fit(self, profile: AuthorityProfile, *, draws: int, random_seed: int) -> DemandModel:
+    def config(self, draws: int) -> CareFlowConfig:
+        """The model's configuration for ``draws`` forecast paths."""
         per_chain = -(-int(draws) // self.chains)
-        config = CareFlowConfig(
+        return CareFlowConfig(
             draws=per_chain,
             tune=max(per_chain, self.min_tune),
             chains=self.chains,
             sampler=self.sampler,
         )
-        log.info("fitting the aggregate model (%d chains x %d draws)", self.chains, per_chain)
+
+    def fit(self, profile: AuthorityProfile, *, draws: int, random_seed: int) -> DemandModel:
+        config = self.config(draws)
+        log.info("fitting the aggregate model (%d chains x %d draws)", self.chains, config.draws)
         model = CareFlowModel(config).fit(self.data, random_seed=random_seed)
         return _SplitByMix(model, profile.mix)
+
+    # --- saved fits (SavedDemand) ----------------------------------------------------------
+    def fit_key(self, profile: AuthorityProfile, *, draws: int, random_seed: int) -> str:
+        return result_key(
+            "demand-fit",
+            inputs=content_hash(data=asdict(self.data)),  # every count the data carry
+            settings={
+                "model": "CareFlowModel",
+                "config": asdict(self.config(draws)),
+                "random_seed": int(random_seed),
+                "mix": profile.mix,
+            },
+        )
+
+    def save_model(self, model: DemandModel, folder: Path) -> None:
+        split: _SplitByMix = model  # type: ignore[assignment]
+        split.model.save(folder / "model.nc")
+        (folder / "diagnostics.txt").write_text(self.diagnostics(model), encoding="utf-8")
+
+    def load_model(self, folder: Path, profile: AuthorityProfile) -> DemandModel:
+        note = (folder / "diagnostics.txt").read_text(encoding="utf-8")
+        return _SplitByMix(CareFlowModel.load(folder / "model.nc"), profile.mix, note)
 
     def history(self) -> pd.Series:
         d = self.data
@@ -123,6 +175,8 @@ class PublishedCounts:
         return pd.Series(np.asarray(d.stock, dtype=float), index=ends, name="children_in_care")
 
     def diagnostics(self, model: DemandModel) -> str:
+        if isinstance(model, _SplitByMix) and model.note is not None:
+            return model.note
         fitted: CareFlowModel = model.model if isinstance(model, _SplitByMix) else model  # type: ignore[assignment]
         text = fitted.diagnostics.text if fitted.diagnostics is not None else "no diagnostics"
         gap = fitted.gap_summary(ci_prob=DEFAULT_CI_PROB)

@@ -13,17 +13,20 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from sctforecast.cache import ResultCache
 from sctforecast.costs import Calibration, PlacementCostModel, calibrate
 from sctforecast.demand import DemandForecast, DemandModel
 from sctforecast.mtfp import MTFPProjection, baseline_lines, project
 from sctforecast.pipeline.inputs import RunInputs
 from sctforecast.pipeline.result import RunResult
+from sctforecast.pipeline.sources import SavedDemand
 from sctforecast.reconcile import ReconciliationReport, reconcile_outturn
 
 __all__ = [
     "run",
     "reconcile",
     "fit_demand",
+    "saved_demand_fit",
     "forecast_demand",
     "calibrate_costs",
     "project_plan",
@@ -31,6 +34,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+#: Kind of saved result of a demand fit in the cache.
+DEMAND_FIT_KIND = "demand-fit"
 
 
 def reconcile(inputs: RunInputs) -> ReconciliationReport:
@@ -41,6 +46,41 @@ def reconcile(inputs: RunInputs) -> ReconciliationReport:
 def fit_demand(inputs: RunInputs) -> DemandModel:
     """The demand source fits its own model."""
     return inputs.demand.fit(inputs.profile, draws=inputs.draws, random_seed=inputs.random_seed)
+
+
+def saved_demand_fit(inputs: RunInputs, cache: ResultCache | None) -> tuple[DemandModel, bool]:
+    """The fitted demand model, and whether it was reused.
+
+    With a ``cache`` and a source that can save its fit (a
+    :class:`~sctforecast.pipeline.SavedDemand`), the fit is saved under a key
+    of the data's content, the model's settings, the seed and the library
+    version, and a later run whose key matches loads it instead of fitting: a
+    change to the scenario alone never refits.  An entry that cannot be read
+    is refitted with a warning.  Compiled model code is kept in the cache
+    folder too (:mod:`sctforecast.demand.compile_cache`)."""
+    from sctforecast.demand.compile_cache import (
+        COMPILE_FOLDER,
+        keep_pytensor_default,
+        use_compile_cache,
+    )
+
+    source = inputs.demand
+    if cache is None or not cache.enabled:
+        keep_pytensor_default()
+        return fit_demand(inputs), False
+    use_compile_cache(cache.root / COMPILE_FOLDER)
+    if not isinstance(source, SavedDemand):
+        return fit_demand(inputs), False
+    key = source.fit_key(inputs.profile, draws=inputs.draws, random_seed=inputs.random_seed)
+    return cache.fetch(
+        DEMAND_FIT_KIND,
+        key,
+        "",
+        load=lambda folder: source.load_model(folder, inputs.profile),
+        compute=lambda: fit_demand(inputs),
+        save=source.save_model,
+        folder=True,
+    )
 
 
 def forecast_demand(model: DemandModel, inputs: RunInputs) -> DemandForecast:
@@ -82,16 +122,23 @@ def mtfp_answers(projection: MTFPProjection, inputs: RunInputs) -> pd.DataFrame:
     return table[table["financial_year"].isin(projected)].reset_index(drop=True)
 
 
-def run(inputs: RunInputs, *, progress: Callable[[str], None] | None = None) -> RunResult:
+def run(
+    inputs: RunInputs,
+    *,
+    progress: Callable[[str], None] | None = None,
+    cache: ResultCache | None = None,
+) -> RunResult:
     """Run the main job on ``inputs`` and return everything it found (nothing is written;
-    see :meth:`RunResult.write`)."""
+    see :meth:`RunResult.write`).  With a ``cache``
+    (:class:`~sctforecast.cache.ResultCache`), a saved demand fit whose data and
+    settings match is reused (:func:`saved_demand_fit`; ``RunResult.demand_reused``)."""
     say = progress or log.info
     say(f"reconciling {inputs.ledger.origin}")
     reconciliation = reconcile(inputs)
     say(f"fitting demand to {inputs.demand.description} ({inputs.draws:,} draws)")
-    model = fit_demand(inputs)
+    model, reused = saved_demand_fit(inputs, cache)
     diagnostics = inputs.demand.diagnostics(model)
-    say(f"demand model fitted: {diagnostics}")
+    say(f"demand model {'reused from a saved fit' if reused else 'fitted'}: {diagnostics}")
     demand = forecast_demand(model, inputs)
     say("calibrating unit costs to the baseline placements line")
     calibration = calibrate_costs(inputs)
@@ -111,4 +158,5 @@ def run(inputs: RunInputs, *, progress: Callable[[str], None] | None = None) -> 
         variance=inputs.variance,
         notes=inputs.notes,
         ci_prob=inputs.ci_prob,
+        demand_reused=reused,
     )

@@ -12,11 +12,19 @@ import numpy as np
 import pandas as pd
 
 from sctforecast._io import atomic_directory, write_csv
-from sctforecast.errors import DataValidationError
+from sctforecast.cache import ResultCache
+from sctforecast.errors import ConfigError, DataValidationError, SctForecastError
 from sctforecast.money import format_money
 from sctforecast.regional.data import AuthorityPanel, read_authority_folder
 from sctforecast.regional.engine import ManyResult, run_tasks
+from sctforecast.regional.saved import (
+    fit_pooled,
+    folder_task_key,
+    scenario_setting,
+    series_task_key,
+)
 from sctforecast.regional.tasks import (
+    SCENARIO_FILE,
     forecast_series_task,
     forecast_ssda903_task,
     scenario_batch_task,
@@ -52,6 +60,7 @@ def run_many(
     folder: str | os.PathLike[str],
     *,
     out: str | os.PathLike[str] = "sctforecast-output/many",
+    cache: ResultCache | None = None,
     results_dir: str | os.PathLike[str] | None = None,
     scheduler: str | None = None,
     n_workers: int = 2,
@@ -72,42 +81,65 @@ def run_many(
     its MTFP figures from the projector on its own baseline, with its
     ``scenario.toml`` or ``scenario`` (a file or built-in name); the others
     have those columns empty and ``plan`` says why.  A malformed authority is
-    reported by name; the others complete.  Results are saved to
-    ``results_dir`` (default ``<out>-results``) as they arrive.
+    reported by name; the others complete.
+
+    Results are saved as they arrive in ``cache`` (default: the per-user cache
+    folder; ``results_dir`` names another folder), each under a key of what
+    made it (:mod:`sctforecast.regional.saved`): the pooled fit's posterior
+    by the panel's numbers, its configuration and seed; each authority's
+    forecast by its inputs (every byte of its folder), the scenario and the
+    settings.  A rerun reuses what still matches (``ManyResult.resumed``,
+    ``extra["pooled_reused"]``) and computes the rest; a failure is never
+    saved, so it is tried again.  ``ResultCache(..., enabled=False)``
+    computes everything and saves nothing.
     """
+    if cache is not None and results_dir is not None:
+        raise ConfigError("give cache or results_dir (a cache folder), not both")
+    if cache is None:
+        cache = ResultCache(Path(results_dir)) if results_dir is not None else ResultCache.default()
     inputs, problems = read_authority_folder(folder)
     series = {k: v for k, v in inputs.items() if isinstance(v, pd.DataFrame)}
     panel = _panel(series, str(folder), problems) if series else None
-    groups: list[tuple[Callable[..., Any], dict[str, dict[str, Any]]]] = []
+    groups: list[tuple[Callable[..., Any], dict[str, dict[str, Any]], dict[str, str]]] = []
+    pooled_reused = False
     if panel is not None:
         cfg = {"draws": draws, "tune": max(draws, 300), "chains": 2, **(pooled_config or {})}
-        groups.append(
-            (
-                forecast_series_task,
-                _series_tasks(panel, cfg, horizon=horizon_months, random_seed=random_seed),
-            )
-        )
+        post, pooled_reused, pooled = fit_pooled(panel, cfg, random_seed=random_seed, cache=cache)
+        tasks = _series_tasks(panel, post, horizon=horizon_months, random_seed=random_seed)
+        keys = {
+            a: series_task_key(pooled, a, horizon=horizon_months, seed=t["seed"])
+            for a, t in tasks.items()
+        }
+        groups.append((forecast_series_task, tasks, keys))
     folders = {a: v for a, v in inputs.items() if isinstance(v, Path)}
     if folders:
-        groups.append(
-            (
-                forecast_ssda903_task,
+        tasks = {
+            a: {
+                "name": a,
+                "folder": str(v),
+                "horizon": horizon_months,
+                "draws": draws,
+                "seed": _seed(random_seed, a),
+                "scenario": None if scenario is None else str(scenario),
+            }
+            for a, v in folders.items()
+        }
+        run_scenario = scenario_setting(scenario)
+        keys = {
+            a: folder_task_key(
+                v,
                 {
-                    a: {
-                        "name": a,
-                        "folder": str(v),
-                        "horizon": horizon_months,
-                        "draws": draws,
-                        "seed": _seed(random_seed, a),
-                        "scenario": None if scenario is None else str(scenario),
-                    }
-                    for a, v in folders.items()
+                    **{k: t[k] for k in ("horizon", "draws", "seed")},
+                    "scenario": run_scenario,
+                    "own_scenario": _own_scenario(v),
                 },
             )
-        )
+            for (a, v), t in zip(folders.items(), tasks.values(), strict=True)
+        }
+        groups.append((forecast_ssda903_task, tasks, keys))
     result = _run_groups(
         groups,
-        results_dir=results_dir or f"{out}-results",
+        cache=cache,
         scheduler=scheduler,
         n_workers=n_workers,
         serial=serial,
@@ -116,11 +148,31 @@ def run_many(
     errors = {**result.errors, **problems}
     rows = [
         {"authority": a, **result.results.get(a, {}), "error": errors.get(a, "")}
-        for a in sorted({a for _, tasks in groups for a in tasks} | set(problems))
+        for a in sorted({a for _, tasks, _ in groups for a in tasks} | set(problems))
     ]
     table = pd.DataFrame(rows).reindex(columns=list(REPORT_COLUMNS))
     _write_report(table, out)
-    return table, ManyResult(result.results, errors, result.resumed, result.seconds, result.workers)
+    return table, ManyResult(
+        result.results,
+        errors,
+        result.resumed,
+        result.seconds,
+        result.workers,
+        extra={"pooled_reused": pooled_reused},
+    )
+
+
+def _own_scenario(folder: Path) -> Any:
+    """An authority folder's own scenario as a setting (its file is in the folder's
+    bytes already; this adds any file it inherits from).  One that cannot be read
+    is left to its task to report."""
+    own = folder / SCENARIO_FILE
+    if not own.exists():
+        return None
+    try:
+        return scenario_setting(own)
+    except SctForecastError:
+        return "unreadable"
 
 
 def _panel(series: dict[str, Any], where: str, problems: dict[str, str]) -> AuthorityPanel | None:
@@ -138,13 +190,9 @@ def _panel(series: dict[str, Any], where: str, problems: dict[str, str]) -> Auth
 
 
 def _series_tasks(
-    panel: AuthorityPanel, config: Mapping[str, Any], *, horizon: int, random_seed: int
+    panel: AuthorityPanel, post: Any, *, horizon: int, random_seed: int
 ) -> dict[str, dict[str, Any]]:
-    """Fit the pooled model once, then one task per authority with its posterior draws."""
-    from sctforecast.regional.pooled import PooledCareFlowModel
-
-    model = PooledCareFlowModel(**config).fit(panel, random_seed=random_seed)
-    post = model.idata.posterior  # type: ignore[attr-defined]
+    """One task per authority with its draws of the pooled posterior ``post``."""
     T = panel.T
     tt_last = ((T - 1) - (T - 1) / 2) / 12
     shared = {
@@ -175,9 +223,9 @@ def _series_tasks(
 
 
 def _run_groups(
-    groups: list[tuple[Callable[..., Any], dict[str, dict[str, Any]]]],
+    groups: list[tuple[Callable[..., Any], dict[str, dict[str, Any]], dict[str, str]]],
     *,
-    results_dir: str | os.PathLike[str],
+    cache: ResultCache,
     scheduler: str | None,
     n_workers: int,
     serial: bool,
@@ -192,14 +240,9 @@ def _run_groups(
     seconds, workers = 0.0, 0
     client = None if serial or not groups else make_client(scheduler, n_workers=n_workers)
     try:
-        for func, tasks in groups:
+        for func, tasks, keys in groups:
             res = run_tasks(
-                func,
-                tasks,
-                client=client,
-                serial=serial,
-                results_dir=results_dir,
-                progress=progress,
+                func, tasks, client=client, serial=serial, cache=cache, keys=keys, progress=progress
             )
             results.update(res.results)
             errors.update(res.errors)
