@@ -25,7 +25,8 @@ __all__ = ["report_html", "html_table"]
 _CSS = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #1b1b1b; }
 h1 { font-size: 1.6rem; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2rem; margin-top: 2rem; }
-table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .85rem; display: block; max-width: 100%; overflow-x: auto; }
+table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .85rem; }
+table { display: block; max-width: 100%; overflow-x: auto; }
 th, td { border: 1px solid #ddd; padding: .25rem .5rem; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 .key { display: flex; gap: 1.5rem; flex-wrap: wrap; }
