@@ -678,13 +678,13 @@ def _saved_forecast(args: argparse.Namespace, model):  # type: ignore[no-untyped
 
 def _forecast(args: argparse.Namespace, console: Console) -> int:
     from sctforecast.demand.placement import PlacementFlowModel
-    from sctforecast.demand.placement_report import write_forecast
+    from sctforecast.demand.placement_report import write_placement_forecast
 
     _check_counts(months=args.months, draws=args.draws)
     data = _returns_folder(args.source, "forecast")
     model = PlacementFlowModel(n_draws=args.draws).fit(data)
     ds, reused = _saved_forecast(args, model)
-    out, table = write_forecast(args.out, model, data, ds)
+    out, table = write_placement_forecast(args.out, model, data, ds)
     console.print(repr(model))
     if reused:
         console.print("Forecast draws reused from the cache (same returns, settings and seed).")
