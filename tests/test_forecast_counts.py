@@ -3,8 +3,10 @@
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from sctforecast.cli import main
 from sctforecast.datasets import sandwell_care_flows
 from sctforecast.demand import CareFlowData, read_counts_csv
 from sctforecast.errors import DataValidationError
@@ -207,3 +209,134 @@ def test_population_without_a_projection_cancels_from_the_rates(tmp_path):
     np.testing.assert_allclose(
         b.population * np.exp(b.entry_level), a.population * np.exp(a.entry_level)
     )
+
+
+# --- sctforecast forecast and backtest on a counts CSV -----------------------------------------
+PROFILE_B = """key,value
+name,Northfield Children's Services
+baseline_year,2023/24
+child_population,85824
+residential_external,300
+foster_ifa,100
+supported_accommodation,100
+other_settings,300
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        # no placement mix may be used behind the user's back
+        ([], "needs your authority's placement mix: give --profile P.csv"),
+        (["--profile", "{tmp}/none.csv"], "none.csv: no such file"),
+    ],
+)
+def test_a_counts_csv_needs_a_profile(tmp_path, capsys, extra, message):
+    csv = write(tmp_path, sandwell_counts_text())
+    argv = ["forecast", str(csv), "--out", str(tmp_path / "out"), *extra]
+    assert main([a.format(tmp=tmp_path) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sctforecast forecast: error:") and message in err.splitlines()[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_counts_are_reported_before_any_fit(tmp_path, capsys):
+    lines = sandwell_counts_text().splitlines()
+    lines[3] = "2019/20,194,-242,874"
+    csv = write(tmp_path, "\n".join(lines))
+    code = main(["forecast", str(csv), "--profile", "sandwell", "--out", str(tmp_path / "o")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "row 4 (2019/20), column exits: '-242' is negative" in err
+    assert "Traceback" not in err and not (tmp_path / "o").exists()
+
+
+def test_profile_is_refused_with_ssda903_returns(tmp_path, capsys):
+    (tmp_path / "returns").mkdir()
+    code = main(["forecast", str(tmp_path / "returns"), "--profile", "sandwell"])
+    assert code == 2
+    assert "SSDA903 returns give children by placement type themselves" in capsys.readouterr().err
+
+
+def test_backtest_refuses_a_counts_csv_and_says_where_to_go(tmp_path, capsys):
+    csv = write(tmp_path, sandwell_counts_text())
+    assert main(["backtest", str(csv), "--out", str(tmp_path / "bt")]) == 2
+    first = capsys.readouterr().err.splitlines()[0]
+    assert first.startswith("sctforecast backtest: error:")
+    assert "A counts CSV is not backtested by this command" in first
+    assert "backtest_aggregate" in first
+
+
+def _printed_diagnostics(printed):
+    m = re.search(r"Fit: max r_hat (\d+\.\d+), min bulk ESS \d+, (\d+) divergence", printed)
+    assert m, printed
+    return float(m[1]), int(m[2])
+
+
+@pytest.mark.slow
+def test_forecast_from_a_counts_csv_end_to_end(tmp_path, capsys, monkeypatch):
+    """Sandwell's published core series (004 Section (f)) written as a counts CSV:
+    a converged fit, the tables and chart of the SSDA903 path, each interval from
+    the draws, the fit reused from the cache, and --profile changing only the split."""
+    from sctforecast.cache import ResultCache
+    from sctforecast.datasets import sandwell_profile
+    from sctforecast.demand import compile_cache
+    from sctforecast.demand.placement_report import FORECAST_TABLES, GROUPS, by_category
+    from sctforecast.pipeline import PublishedCounts, saved_fit
+
+    # compiled model code stays in PyTensor's own (warm) folder: a cold one in the new
+    # cache folder would add half a minute of compiling (test_compile_cache covers it)
+    monkeypatch.setattr(compile_cache, "_CHOICE", [None])
+    csv = write(tmp_path, sandwell_counts_text())
+    cache = tmp_path / "cache"
+    argv = ["forecast", str(csv), "--months", "24", "--seed", "1", "--cache-dir", str(cache)]
+
+    def run(out, profile):
+        assert main([*argv, "--profile", profile, "--out", str(tmp_path / out)]) == 0
+        return capsys.readouterr().out
+
+    printed = run("a", "sandwell")
+    r_hat, divergences = _printed_diagnostics(printed)
+    assert r_hat < 1.01 and divergences == 0
+    assert "children split by the placement mix of Sandwell Children's Trust" in printed
+    out = tmp_path / "a"
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*FORECAST_TABLES, "assumptions.csv", "diagnostics.txt"]
+    )
+    assert (out / "forecast.png").read_bytes()[:4] == b"\x89PNG"
+    by_cat = pd.read_csv(out / "children_by_category.csv")
+    by_type = pd.read_csv(out / "children_by_placement_type.csv")
+    assert by_cat["month"].iloc[0] == "2024-04" and by_cat["month"].nunique() == 24
+    assert "child population" in pd.read_csv(out / "assumptions.csv")["topic"].str.cat()
+
+    # the category table's interval is the draws' own quantile, not summed bounds
+    source = PublishedCounts(read_counts_csv(csv, default_population=85824))
+    model, reused = saved_fit(
+        source, sandwell_profile(), draws=4000, random_seed=1, cache=ResultCache(cache)
+    )
+    assert reused
+    ds = model.forecast_draws(24, random_seed=1)
+    assert ds.sizes["draw"] == 4000
+    total = by_category(ds["children"].values)[:, -1, GROUPS.index("total")]
+    last = by_cat[by_cat["month"] == "2026-03"].set_index("group")
+    assert last.loc["total", "lower"] == pytest.approx(np.quantile(total, 0.05), rel=1e-12)
+    assert last.loc["total", "upper"] == pytest.approx(np.quantile(total, 0.95), rel=1e-12)
+    assert last.loc["total", "upper"] < last.loc[list(GROUPS[:-1]), "upper"].sum()
+
+    # a second run reuses the saved fit and writes the same tables
+    assert "Fit reused from the cache" in run("again", "sandwell")
+    assert pd.read_csv(tmp_path / "again" / "children_by_category.csv").equals(by_cat)
+
+    # another authority's mix: the same totals, split differently
+    profile_b = tmp_path / "northfield.csv"
+    profile_b.write_text(PROFILE_B, encoding="utf-8")
+    run("b", str(profile_b))
+    cat_b = pd.read_csv(tmp_path / "b" / "children_by_category.csv").set_index(["month", "group"])
+    type_b = pd.read_csv(tmp_path / "b" / "children_by_placement_type.csv")
+    cat_a = by_cat.set_index(["month", "group"])
+    total = (slice(None), "total")
+    np.testing.assert_allclose(cat_b.loc[total, "median"], cat_a.loc[total, "median"], rtol=1e-9)
+    end_a = by_type[by_type["month"] == "2026-03"].set_index("group")["median"]
+    end_b = type_b[type_b["month"] == "2026-03"].set_index("group")["median"]
+    assert end_b["residential_external"] > 2 * end_a["residential_external"]
+    assert end_b["foster_ifa"] < end_a["foster_ifa"]

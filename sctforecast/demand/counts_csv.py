@@ -290,7 +290,7 @@ def read_counts_csv(
             f"'{','.join(COUNTS_COLUMNS)}' (optionally with population and source), "
             f"got '{','.join(frame.columns)}'"
         )
-    if unknown:
+    elif unknown:  # (the header shown above names them when columns are missing)
         problems.append(
             f"column(s) {', '.join(unknown)} are not read; remove or rename them "
             f"(columns: {', '.join((*COUNTS_COLUMNS, *OPTIONAL_COUNTS_COLUMNS))})"
