@@ -340,3 +340,60 @@ def test_forecast_from_a_counts_csv_end_to_end(tmp_path, capsys, monkeypatch):
     end_b = type_b[type_b["month"] == "2026-03"].set_index("group")["median"]
     assert end_b["residential_external"] > 2 * end_a["residential_external"]
     assert end_b["foster_ifa"] < end_a["foster_ifa"]
+
+
+def test_options_reach_the_fit_and_the_forecast(tmp_path, monkeypatch, capsys):
+    """The plumbing, with the fit replaced by pinned draws (the slow test samples):
+    --draws, --seed, --months, --no-cache and --profile each reach the model."""
+    import sctforecast.pipeline as pipeline
+    from sctforecast.demand.forecast import split_by_mix
+    from sctforecast.pipeline.sources import _SplitByMix
+
+    calls = []
+
+    class Pinned:
+        assumptions = pd.DataFrame([("t", "a", "s")], columns=["topic", "assumption", "source"])
+
+        def __init__(self, mix, draws):
+            self.mix, self.draws = mix, draws
+
+        def forecast_draws(self, months, *, random_seed):
+            calls.append(("forecast", months, random_seed))
+            rng = np.random.default_rng(random_seed)
+            total = 800 + rng.normal(0, 20, (self.draws, months)).cumsum(axis=1)
+            index = pd.period_range("2024-04", periods=months, freq="M")
+            return split_by_mix(total, index, self.mix, start_total=np.full(self.draws, 808.0))
+
+    def saved_fit(source, profile, *, draws, random_seed, cache):
+        calls.append(("fit", draws, random_seed, cache.enabled, profile.name))
+        note = f"max r_hat 1.001, min bulk ESS 900, 0 divergence(s) in {draws} draws"
+        return _SplitByMix(Pinned(profile.mix, draws), profile.mix, note), False
+
+    monkeypatch.setattr(pipeline, "saved_fit", saved_fit)
+    csv = write(tmp_path, sandwell_counts_text())
+    profile_b = tmp_path / "northfield.csv"
+    profile_b.write_text(PROFILE_B, encoding="utf-8")
+
+    def run(out, *extra):
+        assert main(["forecast", str(csv), "--out", str(tmp_path / out), *extra]) == 0
+        printed = capsys.readouterr().out
+        return pd.read_csv(tmp_path / out / "children_by_category.csv"), printed
+
+    base, printed = run("a", "--profile", "sandwell", "--months", "6")
+    assert calls == [
+        ("fit", 4000, 0, True, "Sandwell Children's Trust"),
+        ("forecast", 6, 0),
+    ]
+    assert "Fit: max r_hat 1.001, min bulk ESS 900, 0 divergence(s) in 4000 draws" in printed
+    assert base["month"].nunique() == 6
+    calls.clear()
+    seeded, _ = run("b", "--profile", "sandwell", "--months", "6", "--seed", "7", "--draws", "300")
+    assert calls == [("fit", 300, 7, True, "Sandwell Children's Trust"), ("forecast", 6, 7)]
+    assert not seeded.equals(base)
+    calls.clear()
+    other, _ = run("c", "--profile", str(profile_b), "--months", "6", "--no-cache")
+    assert calls == [("fit", 4000, 0, False, "Northfield Children's Services"), ("forecast", 6, 0)]
+    res = other.set_index(["month", "group"])["median"].xs("residential", level="group")
+    assert (
+        res > 2 * base.set_index(["month", "group"])["median"].xs("residential", level="group")
+    ).all()

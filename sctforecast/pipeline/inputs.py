@@ -231,9 +231,10 @@ def _resolve_profile(
     own_ledger: bool,
 ) -> tuple[AuthorityProfile, bool]:
     """The profile, and whether it is the user's own (not the embedded default)."""
-    given = isinstance(profile, AuthorityProfile) or profile == EMBEDDED_PROFILE
-    if given or (profile is not None and returns is None):
-        return resolve_profile(profile, child_population=population), profile != EMBEDDED_PROFILE  # type: ignore[arg-type]
+    if isinstance(profile, AuthorityProfile):
+        return resolve_profile(profile, child_population=population), True
+    if profile == EMBEDDED_PROFILE or (profile is not None and returns is None):
+        return resolve_profile(profile, child_population=population), profile != EMBEDDED_PROFILE
     if returns is not None:
         return _profile_from_returns(returns, profile, population, scenario), True
     if own_ledger:
