@@ -215,6 +215,10 @@ def test_save_and_load_round_trip(tmp_path, model):
     xr.testing.assert_equal(
         m.forecast_draws(24, random_seed=3), back.forecast_draws(24, random_seed=3)
     )
+    # the loaded posterior is wrapped by ArviZ only when asked for, and is the saved one
+    assert back._idata is None
+    xr.testing.assert_allclose(back.idata.posterior, m.idata.posterior)
+    assert back.posterior_dataset() is back.idata.posterior
 
 
 def test_load_refuses_other_versions_and_files(tmp_path, model):

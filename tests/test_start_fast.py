@@ -68,3 +68,21 @@ def test_light_paths_import_no_heavy_library(setup):
 def test_the_probe_sees_a_heavy_import():
     """The check above can fail: importing matplotlib is seen."""
     assert "matplotlib" in _imported("import matplotlib")
+
+
+def test_forecasting_from_a_saved_fit_imports_no_sampler(tmp_path):
+    """The analyst's rerun: a saved aggregate fit is loaded and forecast without PyMC,
+    PyTensor, nutpie or ArviZ (wrapping the posterior for ArviZ waits until asked)."""
+    from _aggregate import pinned_model
+
+    from sctforecast.datasets import sandwell_care_flows, sandwell_profile
+
+    path = pinned_model(sandwell_care_flows(), mix=sandwell_profile().mix).save(tmp_path / "m.nc")
+    setup = (
+        "from sctforecast.demand import CareFlowModel\n"
+        f"m = CareFlowModel.load({str(path)!r})\n"
+        "m.demand(2024, 5, random_seed=1)"
+    )
+    sampling = {"pymc", "pytensor", "nutpie", "numba", "arviz"}  # (xarray itself may load dask)
+    assert sampling.isdisjoint(_imported(setup))
+    assert "arviz" in _imported(setup + "\nm.idata")  # and ArviZ is there when asked for

@@ -71,7 +71,8 @@ class CareFlowModel:
         self.config = config or CareFlowConfig()
         self.mix = None if mix is None else {str(k): float(v) for k, v in mix.items()}
         self.population = population
-        self.idata: Any = None
+        self._idata: Any = None
+        self._posterior: xr.Dataset | None = None  # a loaded posterior, before ArviZ wraps it
         self.data: CareFlowData | None = None
         self.diagnostics: Diagnostics | None = None
         self.fit_seconds: dict[str, float] = {}
@@ -161,12 +162,32 @@ class CareFlowModel:
         return m
 
     # --- the fitted state ------------------------------------------------------------
+    @property
+    def idata(self) -> Any:
+        """The posterior as ArviZ ``InferenceData`` (``None`` before fitting).  A loaded
+        model is wrapped on first use, so forecasting from a saved fit never imports ArviZ."""
+        if self._idata is None and self._posterior is not None:
+            import arviz as az
+
+            self._idata, self._posterior = az.InferenceData(posterior=self._posterior), None
+        return self._idata
+
+    @idata.setter
+    def idata(self, value: Any) -> None:
+        self._idata, self._posterior = value, None
+
+    def posterior_dataset(self) -> xr.Dataset:
+        """The posterior draws (chain, draw, ...) as an xarray Dataset."""
+        if self._posterior is not None:
+            return self._posterior
+        return self._require()[0].posterior
+
     def _require(self) -> tuple[Any, CareFlowData]:
-        if self.idata is None or self.data is None:
+        if (self._idata is None and self._posterior is None) or self.data is None:
             raise NotFittedError(
                 "this CareFlowModel is not fitted: call .fit(data, random_seed=...) first"
             )
-        return self.idata, self.data
+        return self._idata, self.data  # None for a loaded model until .idata is asked for
 
     @property
     def design(self) -> FlowDesign:
@@ -174,9 +195,10 @@ class CareFlowModel:
 
     def posterior_draws(self) -> dict[str, np.ndarray]:
         """Every parameter with chains and draws flattened into one draw axis."""
-        idata, _ = self._require()
+        if self.data is None:
+            self._require()
         out = {}
-        for k, v in idata.posterior.data_vars.items():
+        for k, v in self.posterior_dataset().data_vars.items():
             a = v.values
             out[str(k)] = a.reshape(a.shape[0] * a.shape[1], *a.shape[2:])
         return out

@@ -33,7 +33,7 @@ def save_care_flow_model(model: CareFlowModel, path: str | Path) -> Path:
     import sctforecast
     from sctforecast._io import atomic_file
 
-    idata, data = model._require()
+    data = model._require()[1]
     meta = {
         "sctforecast_model": MODEL_NAME,
         "sctforecast_layout": LAYOUT,
@@ -46,7 +46,7 @@ def save_care_flow_model(model: CareFlowModel, path: str | Path) -> Path:
             None if model.population is None else model.population.to_json_list()
         ),
     }
-    post = idata.posterior.copy()
+    post = model.posterior_dataset().copy()
     post.attrs = {
         **{k: v for k, v in post.attrs.items() if isinstance(v, str | int | float)},
         **meta,
@@ -58,8 +58,6 @@ def save_care_flow_model(model: CareFlowModel, path: str | Path) -> Path:
 
 def load_care_flow_model(path: str | Path) -> CareFlowModel:
     """Read a model written by :func:`save_care_flow_model`."""
-    import arviz as az
-
     import sctforecast
     from sctforecast.demand.aggregate import CareFlowConfig, CareFlowModel
     from sctforecast.demand.data import CareFlowData
@@ -97,5 +95,5 @@ def load_care_flow_model(path: str | Path) -> CareFlowModel:
         population=None if pop is None else PopulationProjection.from_json_list(pop),
     )
     post.attrs = {}
-    model.idata, model.data = az.InferenceData(posterior=post), data
+    model._posterior, model.data = post, data  # ArviZ wraps it only if asked for idata
     return model

@@ -26,6 +26,7 @@ _CSS = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #1b1b1b; }
 h1 { font-size: 1.6rem; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2rem; margin-top: 2rem; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .85rem; }
+table { display: block; max-width: 100%; overflow-x: auto; }
 th, td { border: 1px solid #ddd; padding: .25rem .5rem; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 .key { display: flex; gap: 1.5rem; flex-wrap: wrap; }
@@ -54,15 +55,9 @@ _ANSWER_LABELS = {
     "contract_sum_needed_upper_pence": "upper",
     "p_breakeven": "P(breakeven) with the stated Contract Sum",
     "in_year_deficit_mean_pence": "in-year deficit (mean)",
-    "in_year_deficit_lower_pence": "lower",
-    "in_year_deficit_upper_pence": "upper",
     "closing_cumulative_deficit_mean_pence": "closing cumulative deficit (mean)",
     "contract_sum_to_clear_mean_pence": "Contract Sum to clear the cumulative deficit (mean)",
-    "children_in_care_mean": "children in care 31 March (mean)",
-    "children_in_care_lower": "lower",
-    "children_in_care_upper": "upper",
-    "ci_prob": "interval",
-}
+}  # the answers table of the page; children in care are shown with the demand
 
 
 # --- building blocks -----------------------------------------------------------------------------
@@ -170,7 +165,11 @@ def _answers(result: RunResult, tables: dict[str, pd.DataFrame]) -> str:
         + "<ul>"
         + "".join(f"<li>{html.escape(line)}</li>" for line in result.answer_lines())
         + "</ul>"
-        + html_table(tables["answers"], table_id="answers-table", labels=_ANSWER_LABELS)
+        + html_table(
+            tables["answers"][[c for c in _ANSWER_LABELS if c in tables["answers"].columns]],
+            table_id="answers-table",
+            labels=_ANSWER_LABELS,
+        )
         + "<img src='contract_sum_needed_fan.png' alt='Fan chart of the Contract Sum needed'>"
     )
 
