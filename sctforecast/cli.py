@@ -616,7 +616,7 @@ def _cache(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
-# --- demand from SSDA903 returns: forecast and backtest ---------------------------------
+# --- demand from SSDA903 returns or a counts CSV: forecast and backtest --------------
 def _returns_folder(source: str, command: str):  # type: ignore[no-untyped-def]
     """Read the SSDA903 returns in ``source`` (a folder), refusing a file."""
     from sctforecast.errors import DataValidationError
@@ -630,8 +630,11 @@ def _returns_folder(source: str, command: str):  # type: ignore[no-untyped-def]
     if path.is_file():
         raise DataValidationError(
             f"{source}: is a file; `sctforecast {command}` reads a folder of SSDA903 returns "
-            "(header.csv and episodes.csv, or one subfolder per collection year); counts CSVs "
-            "are not yet supported by this command"
+            "(header.csv and episodes.csv, or one subfolder per collection year). A counts CSV "
+            "is not backtested by this command, whose table scores each placement category "
+            "against the 6-month deterministic method (both need children's episodes); "
+            "backtest published counts with sctforecast.demand.backtest.backtest_aggregate "
+            "(see docs/demand.md, Backtests)"
         )
     return read_ssda903(path)
 
@@ -676,30 +679,124 @@ def _saved_forecast(args: argparse.Namespace, model):  # type: ignore[no-untyped
     )
 
 
-def _forecast(args: argparse.Namespace, console: Console) -> int:
-    from sctforecast.demand.placement import PlacementFlowModel
-    from sctforecast.demand.placement_report import write_forecast
+#: Default forecast draws: the placement model's are exact posterior draws; the
+#: aggregate model's MCMC chains need about 2,000 draws each (after as many tuning
+#: steps) for r_hat below 1.01 on a short yearly series (docs/demand.md).
+RETURNS_DRAWS, COUNTS_DRAWS = 1000, 4000
 
-    _check_counts(months=args.months, draws=args.draws)
-    data = _returns_folder(args.source, "forecast")
-    model = PlacementFlowModel(n_draws=args.draws).fit(data)
-    ds, reused = _saved_forecast(args, model)
-    out, table = write_forecast(args.out, model, data, ds)
-    console.print(repr(model))
-    if reused:
-        console.print("Forecast draws reused from the cache (same returns, settings and seed).")
-    t = Table(
-        title=f"Children in care at month ends: median and 90% interval of {args.draws:,} draws"
-    )
+
+def _children_table(table, n_draws: int) -> Table:  # type: ignore[no-untyped-def]
+    """The category table of a forecast folder: the first month, every twelfth and the last."""
+    t = Table(title=f"Children in care at month ends: median and 90% interval of {n_draws:,} draws")
     for col in ("month", "group", "median", "90% interval"):
         t.add_column(col, justify="left" if col in ("month", "group") else "right")
     months = list(dict.fromkeys(table["month"]))
     shown = set(months[11::12]) | {months[0], months[-1]}
     for r in table[table["month"].isin(shown)].itertuples(index=False):
         t.add_row(r.month, r.group, f"{r.median:,.0f}", f"{r.lower:,.0f} to {r.upper:,.0f}")
-    console.print(t)
+    return t
+
+
+def _forecast(args: argparse.Namespace, console: Console) -> int:
+    from sctforecast.demand.placement import PlacementFlowModel
+    from sctforecast.demand.placement_report import write_placement_forecast
+
+    counts = Path(args.source).is_file()
+    if args.draws is None:
+        args.draws = COUNTS_DRAWS if counts else RETURNS_DRAWS
+    _check_counts(months=args.months, draws=args.draws)
+    if counts:
+        return _forecast_counts(args, console)
+    if args.profile is not None:
+        raise ConfigError(
+            "--profile gives the placement mix of a counts CSV; SSDA903 returns give children "
+            "by placement type themselves: leave --profile out"
+        )
+    data = _returns_folder(args.source, "forecast")
+    model = PlacementFlowModel(n_draws=args.draws).fit(data)
+    ds, reused = _saved_forecast(args, model)
+    out, table = write_placement_forecast(args.out, model, data, ds)
+    console.print(repr(model))
+    if reused:
+        console.print("Forecast draws reused from the cache (same returns, settings and seed).")
+    console.print(_children_table(table, args.draws))
     console.print(f"Output: {out}")
     return EXIT_OK
+
+
+def _forecast_counts(args: argparse.Namespace, console: Console) -> int:
+    """``forecast`` on a counts CSV: the aggregate model, split by the profile's mix."""
+    from sctforecast.demand.counts_csv import read_counts_csv
+    from sctforecast.demand.placement_report import write_forecast
+    from sctforecast.pipeline import EMBEDDED_PROFILE, PublishedCounts, resolve_profile, saved_fit
+
+    if args.profile is None:
+        raise ConfigError(
+            f"{args.source}: a counts CSV gives the children in care in total; splitting them "
+            "by placement type needs your authority's placement mix: give --profile P.csv (an "
+            f"authority profile, see docs/main-job.md) or --profile {EMBEDDED_PROFILE} for the "
+            "embedded authority's mix"
+        )
+    profile = resolve_profile(args.profile)
+    data = read_counts_csv(args.source, default_population=profile.child_population)
+    source = PublishedCounts(data)
+    with _progress(console) as progress:
+        task = progress.add_task(f"fitting the aggregate model to {args.source}", total=None)
+        model, reused = saved_fit(
+            source, profile, draws=args.draws, random_seed=args.seed, cache=result_cache(args)
+        )
+        progress.update(task, description=f"forecasting {args.months} months")
+        ds = model.forecast_draws(args.months, random_seed=args.seed)
+        diagnostics = source.diagnostics(model)
+        out, table = write_forecast(
+            args.out,
+            ds,
+            history=source.history(),
+            description="published counts",
+            files={
+                "assumptions.csv": _counts_assumptions(model, profile, data),
+                "diagnostics.txt": diagnostics + "\n",
+            },
+        )
+    console.print(
+        f"Aggregate care-flow model on {data.source}: {data.T} {data.freq}s, "
+        f"{data.periods[0]} to {data.periods[-1]}; children split by the placement mix of "
+        f"{profile.name} ({profile.baseline_year}).",
+        markup=False,
+        soft_wrap=True,
+    )
+    console.print(f"Fit: {diagnostics}", markup=False, soft_wrap=True)
+    if reused:
+        console.print("Fit reused from the cache (same counts, mix, draws and seed).")
+    console.print(_children_table(table, ds.sizes["draw"]))
+    console.print(f"Output: {out}")
+    return EXIT_OK
+
+
+def _counts_assumptions(model, profile, data):  # type: ignore[no-untyped-def]
+    """What a forecast from counts assumes: the model's list, the mix and the population."""
+    import pandas as pd
+
+    rows = [
+        *model.model.assumptions.itertuples(index=False),
+        (
+            "placement mix",
+            f"children other than UASC split by the mix of {profile.name} at the end of "
+            f"{profile.baseline_year}, held over the forecast",
+            profile.source or profile.name,
+        ),
+    ]
+    pop = data.population
+    if (pop == profile.child_population).all():  # what the reader holds without a column
+        text = (
+            f"{profile.name}'s child population, {profile.child_population:,.0f}, in every "
+            "period of the counts (used when the counts CSV has no population column)"
+        )
+        rows.append(("child population (data)", text, profile.source or profile.name))
+    else:
+        text = f"the counts CSV's population column, {pop.min():,.0f} to {pop.max():,.0f}"
+        rows.append(("child population (data)", text, data.source))
+    return pd.DataFrame(rows, columns=["topic", "assumption", "source"])
 
 
 def _backtest(args: argparse.Namespace, console: Console) -> int:
@@ -743,16 +840,30 @@ def _backtest(args: argparse.Namespace, console: Console) -> int:
 def _add_demand_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "forecast",
-        help="forecast children in care by placement type from SSDA903 returns",
-        description="Fit the placement-level model to a folder of SSDA903 returns and "
-        "forecast month-end children in care by placement type and category (CSV and a "
-        "fan chart).",
+        help="forecast children in care by placement type from SSDA903 returns or a counts CSV",
+        description="Forecast month-end children in care by placement type and category (CSV "
+        "and a fan chart): from a folder of SSDA903 returns with the placement-level model, or "
+        "from a counts CSV (period,entries,exits,children_in_care; docs/demand.md) with the "
+        "aggregate model, split by the placement mix of --profile.",
     )
-    p.add_argument("source", help="folder of SSDA903 returns")
+    p.add_argument("source", help="folder of SSDA903 returns, or a counts CSV")
     p.add_argument("--months", type=int, default=60, help="months ahead (default 60)")
     p.add_argument("--out", default="forecast", help="output folder (default ./forecast)")
-    p.add_argument("--draws", type=int, default=1000, help="forecast draws (default 1000)")
+    p.add_argument(
+        "--draws",
+        type=int,
+        default=None,
+        help=f"forecast draws (default {RETURNS_DRAWS} from returns, {COUNTS_DRAWS} from a "
+        "counts CSV: two MCMC chains of half as many each)",
+    )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument(
+        "--profile",
+        default=None,
+        help="with a counts CSV (required): your authority profile CSV, whose placement mix "
+        "splits the children by type and whose child_population is used when the CSV has no "
+        "population column, or 'sandwell' for the embedded profile",
+    )
     add_cache_options(p)
     p = sub.add_parser(
         "backtest",

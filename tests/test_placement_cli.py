@@ -68,7 +68,12 @@ def test_forecast_replaces_its_output_folder_whole(returns, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["forecast", "{returns}/2016/episodes.csv"], "counts CSVs are not yet supported"),
+        (["forecast", "{returns}/2016/episodes.csv"], "needs your authority's placement mix"),
+        (
+            ["forecast", "{returns}/2016/episodes.csv", "--profile", "sandwell"],
+            "missing column(s) period, entries, exits, children_in_care",
+        ),
+        (["backtest", "{returns}/2016/episodes.csv"], "A counts CSV is not backtested"),
         (["forecast", "{tmp}/missing"], "no such folder"),
         (["forecast", "{returns}", "--months", "0"], "--months 0 is outside 1 to 600"),
         (["forecast", "{returns}", "--months", "100000"], "--months 100000 is outside 1 to 600"),

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
         kpi_band_probabilities,
         summarise_draws,
     )
+    from sctforecast.demand.counts_csv import read_counts_csv
     from sctforecast.demand.data import CareFlowData, ComparatorRates
     from sctforecast.demand.diagnostics import Diagnostics, check_convergence
     from sctforecast.demand.forecast import DemandForecast, DemandModel
@@ -35,6 +36,7 @@ _WHERE = {
     "ComparatorRates": "data",
     "PopulationProjection": "population",
     "read_population_csv": "population",
+    "read_counts_csv": "counts_csv",
     "Diagnostics": "diagnostics",
     "check_convergence": "diagnostics",
     "DemandForecast": "forecast",
@@ -57,6 +59,7 @@ __all__ = [
     "PopulationProjection",
     "check_convergence",
     "kpi_band_probabilities",
+    "read_counts_csv",
     "read_population_csv",
     "summarise_draws",
 ]

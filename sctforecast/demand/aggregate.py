@@ -111,12 +111,15 @@ class CareFlowModel:
         if mix is not None:
             self.mix = {str(k): float(v) for k, v in mix.items()}
         t0 = time.perf_counter()
-        with warnings.catch_warnings():  # pip-installed PyTensor warns about BLAS on import
+        # pip-installed PyTensor warns about BLAS when it first looks for one, on import
+        # or when it first compiles: not the user's concern (the sampler compiles with Numba)
+        with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS")
             import pymc as pm
-        model = self.build(data)
-        t1 = time.perf_counter()
-        idata, compile_s = sample_posterior(pm, model, self.config, as_seed(random_seed))
+
+            model = self.build(data)
+            t1 = time.perf_counter()
+            idata, compile_s = sample_posterior(pm, model, self.config, as_seed(random_seed))
         t2 = time.perf_counter()
         drop = [v for v in idata.posterior.data_vars if v.endswith("__") or v in INTERNAL_NAMES]
         idata.posterior = idata.posterior.drop_vars(drop)

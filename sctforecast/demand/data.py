@@ -11,6 +11,7 @@ rates the long-run levels are drawn towards.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -310,6 +311,21 @@ class CareFlowData:
             source=source,
             **extras,
         )
+
+    @classmethod
+    def from_csv(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        default_population: float | None = None,
+        source: str | None = None,
+    ) -> CareFlowData:
+        """From a counts CSV, ``period,entries,exits,children_in_care[,population]``
+        with an opening row whose flows are blank: see
+        :func:`sctforecast.demand.counts_csv.read_counts_csv` (``docs/demand.md``)."""
+        from sctforecast.demand.counts_csv import read_counts_csv
+
+        return read_counts_csv(path, default_population=default_population, source=source)
 
     def head(self, n: int) -> CareFlowData:
         """The first ``n`` periods, with every other observation up to their end

@@ -1,13 +1,17 @@
-"""Tables and a fan chart of a placement forecast, for analysts and the CLI.
+"""Tables and a fan chart of a forecast by placement type, for analysts and the CLI.
 
 Every interval is computed from the draws of the row's own group (a
 category's interval from the draws of that category's total), never by
-adding up bounds.  Numpy on the draws, no xarray reductions.
+adding up bounds.  Numpy on the draws, no xarray reductions.  The tables and
+chart take any :class:`~sctforecast.demand.DemandModel`'s ``forecast_draws``
+Dataset: :func:`write_forecast` writes them with the files of the model that
+made the draws (:func:`write_placement_forecast` for SSDA903 returns).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "FORECAST_FILES",
+    "FORECAST_TABLES",
     "SUMMARY_COLUMNS",
     "by_category",
     "forecast_tables",
@@ -33,9 +38,16 @@ __all__ = [
     "plot_forecast",
     "save_fan_chart",
     "write_forecast",
+    "write_placement_forecast",
 ]
 
-#: The files ``write_forecast`` writes.
+#: The files every forecast folder holds (:func:`write_forecast`).
+FORECAST_TABLES = (
+    "children_by_placement_type.csv",
+    "children_by_category.csv",
+    "forecast.png",
+)
+#: The files ``write_placement_forecast`` writes (a forecast from SSDA903 returns).
 FORECAST_FILES = (
     "children_by_placement_type.csv",
     "children_by_category.csv",
@@ -105,9 +117,12 @@ def plot_forecast(
     group: str = "total",
     ax: Any = None,
     ci_probs: tuple[float, float] = (DEFAULT_CI_PROB, INNER_CI_PROB),
+    actual_label: str = "returns",
 ) -> Any:
     """Fan chart of month-end children in one group (a category or
-    ``total``): median and central intervals, with the actual months before."""
+    ``total``): median and central intervals, with the actual months before
+    (``actual``: columns are groups, index months "2024-03"; a group it lacks
+    is drawn without actuals)."""
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -126,7 +141,7 @@ def plot_forecast(
             actual[group].to_numpy(),
             "k.-",
             markersize=3,
-            label="returns",
+            label=actual_label,
         )
     ax.set_title(f"children in care: {group}")
     ax.grid(alpha=0.3)
@@ -135,7 +150,11 @@ def plot_forecast(
 
 
 def save_fan_chart(
-    ds: xr.Dataset, path: str | os.PathLike[str], *, actual: pd.DataFrame | None = None
+    ds: xr.Dataset,
+    path: str | os.PathLike[str],
+    *,
+    actual: pd.DataFrame | None = None,
+    actual_label: str = "returns",
 ) -> None:
     """One fan chart per category and the total, in one PNG."""
     import matplotlib
@@ -145,7 +164,7 @@ def save_fan_chart(
 
     fig, axes = plt.subplots(3, 2, figsize=(12, 10))
     for g, ax in zip(("total", *CATEGORIES), axes.flat, strict=False):
-        plot_forecast(ds, actual=actual, group=g, ax=ax)
+        plot_forecast(ds, actual=actual, group=g, ax=ax, actual_label=actual_label)
         ax.tick_params(axis="x", labelrotation=30)
     axes.flat[-1].axis("off")
     fig.tight_layout()
@@ -155,21 +174,58 @@ def save_fan_chart(
 
 def write_forecast(
     out: str | os.PathLike[str],
+    ds: xr.Dataset,
+    *,
+    history: pd.DataFrame | pd.Series | None = None,
+    description: str = "returns",
+    files: Mapping[str, pd.DataFrame | str] | None = None,
+    ci_prob: float = DEFAULT_CI_PROB,
+) -> tuple[Path, pd.DataFrame]:
+    """Write a forecast folder atomically: ``FORECAST_TABLES`` (month-end
+    children by placement type and by category, each with mean, median and
+    interval from the draws, and a fan chart) and ``files``.
+
+    ``ds`` is a ``forecast_draws`` Dataset (``children`` over draw, month,
+    placement_type).  ``history`` is the actual children in care drawn before
+    the forecast: by group (columns ``residential`` ... ``total``) or a Series
+    of the total, indexed by month ("2024-03"); ``description`` labels it in the
+    chart.  ``files`` maps further file names to a table (written as CSV) or
+    text.  Returns the folder and the category table.
+    """
+    by_type, by_cat = forecast_tables(ds, ci_prob=ci_prob)
+    actual = history.to_frame("total") if isinstance(history, pd.Series) else history
+    with atomic_directory(out) as tmp:
+        write_csv(by_type, tmp / FORECAST_TABLES[0])
+        write_csv(by_cat, tmp / FORECAST_TABLES[1])
+        for name, content in (files or {}).items():
+            if isinstance(content, str):
+                (tmp / name).write_text(content, encoding="utf-8")
+            else:
+                write_csv(content, tmp / name)
+        save_fan_chart(ds, tmp / FORECAST_TABLES[2], actual=actual, actual_label=description)
+    return Path(out).resolve(), by_cat
+
+
+def write_placement_forecast(
+    out: str | os.PathLike[str],
     model: PlacementFlowModel,
     data: SSDA903Data,
     ds: xr.Dataset,
     *,
     ci_prob: float = DEFAULT_CI_PROB,
 ) -> tuple[Path, pd.DataFrame]:
-    """Write a forecast folder atomically (``FORECAST_FILES``): month-end
-    children by placement type and by category (mean, median, interval from
-    the draws), the fitted rates at the origin, the reader's data-quality
-    summary and a fan chart.  Returns the folder and the category table."""
-    by_type, by_cat = forecast_tables(ds, ci_prob=ci_prob)
-    with atomic_directory(out) as tmp:
-        write_csv(by_type, tmp / FORECAST_FILES[0])
-        write_csv(by_cat, tmp / FORECAST_FILES[1])
-        write_csv(model.rates(ci_prob=ci_prob), tmp / FORECAST_FILES[2])
-        write_csv(data.quality_summary(), tmp / FORECAST_FILES[3])
-        save_fan_chart(ds, tmp / FORECAST_FILES[4], actual=history(data))
-    return Path(out).resolve(), by_cat
+    """Write a forecast folder of the placement-level model (``FORECAST_FILES``):
+    :func:`write_forecast`'s tables and chart after the last two years of the
+    returns, the fitted rates at the origin and the reader's data-quality
+    summary.  Returns the folder and the category table."""
+    return write_forecast(
+        out,
+        ds,
+        history=history(data),
+        description="returns",
+        files={
+            FORECAST_FILES[2]: model.rates(ci_prob=ci_prob),
+            FORECAST_FILES[3]: data.quality_summary(),
+        },
+        ci_prob=ci_prob,
+    )

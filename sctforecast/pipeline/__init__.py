@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable
 
 from sctforecast.cache import ResultCache
-from sctforecast.pipeline.inputs import EMBEDDED_PROFILE, MIN_DRAWS, RunInputs
+from sctforecast.pipeline.inputs import EMBEDDED_PROFILE, MIN_DRAWS, RunInputs, resolve_profile
 from sctforecast.pipeline.result import HEADLINE_COLUMNS, RunResult
 from sctforecast.pipeline.sources import (
     DemandSource,
@@ -36,6 +36,7 @@ from sctforecast.pipeline.steps import (
     reconcile,
     run,
     saved_demand_fit,
+    saved_fit,
 )
 from sctforecast.reporting.run import RUN_OUTPUT_FILES
 
@@ -53,10 +54,12 @@ __all__ = [
     "calibrate_costs",
     "fit_demand",
     "saved_demand_fit",
+    "saved_fit",
     "forecast_demand",
     "mtfp_answers",
     "project_plan",
     "reconcile",
+    "resolve_profile",
     "run",
     "run_main_job",
 ]

@@ -23,7 +23,7 @@ from sctforecast.profile import AuthorityProfile, read_profile_csv
 from sctforecast.reconcile import Bridge, variance_bridge
 from sctforecast.ssda903 import SSDA903Data, read_ssda903
 
-__all__ = ["RunInputs", "EMBEDDED_PROFILE", "MIN_DRAWS", "resolve_scenario"]
+__all__ = ["RunInputs", "EMBEDDED_PROFILE", "MIN_DRAWS", "resolve_profile", "resolve_scenario"]
 
 #: The name that picks the embedded default authority's profile (``--profile sandwell``).
 EMBEDDED_PROFILE = "sandwell"
@@ -178,6 +178,28 @@ def resolve_scenario(scenario: Scenario | str | os.PathLike[str] | None) -> Scen
     return Scenario.resolve("default" if scenario is None else scenario)
 
 
+def resolve_profile(
+    profile: AuthorityProfile | str | os.PathLike[str], *, child_population: float | None = None
+) -> AuthorityProfile:
+    """A profile as given: an :class:`AuthorityProfile`, :data:`EMBEDDED_PROFILE`
+    (``"sandwell"``) for the embedded default, or a profile CSV
+    (:meth:`AuthorityProfile.from_csv`, ``child_population`` replacing the
+    file's).  ``child_population`` with a profile object or the embedded name is
+    refused (set it in the profile)."""
+    if isinstance(profile, AuthorityProfile) or profile == EMBEDDED_PROFILE:
+        if child_population is not None:
+            raise ConfigError(
+                "population applies to a profile built from SSDA903 returns or a profile CSV; "
+                "set child_population in the profile instead"
+            )
+        if isinstance(profile, AuthorityProfile):
+            return profile
+        from sctforecast.datasets import sandwell_profile
+
+        return sandwell_profile()
+    return AuthorityProfile.from_csv(profile, child_population=child_population)
+
+
 def _resolve_ledger(
     ledger: Ledger | str | os.PathLike[str] | None, sheet: str | None, scenario: Scenario
 ) -> tuple[Ledger, bool]:
@@ -209,19 +231,10 @@ def _resolve_profile(
     own_ledger: bool,
 ) -> tuple[AuthorityProfile, bool]:
     """The profile, and whether it is the user's own (not the embedded default)."""
-    if isinstance(profile, AuthorityProfile) or profile == EMBEDDED_PROFILE:
-        if population is not None:
-            raise ConfigError(
-                "population applies to a profile built from SSDA903 returns or a profile CSV; "
-                "set child_population in the profile instead"
-            )
-        if isinstance(profile, AuthorityProfile):
-            return profile, True
-        from sctforecast.datasets import sandwell_profile
-
-        return sandwell_profile(), False
-    if profile is not None and returns is None:
-        return AuthorityProfile.from_csv(profile, child_population=population), True
+    if isinstance(profile, AuthorityProfile):
+        return resolve_profile(profile, child_population=population), True
+    if profile == EMBEDDED_PROFILE or (profile is not None and returns is None):
+        return resolve_profile(profile, child_population=population), profile != EMBEDDED_PROFILE
     if returns is not None:
         return _profile_from_returns(returns, profile, population, scenario), True
     if own_ledger:

@@ -19,7 +19,8 @@ from sctforecast.demand import DemandForecast, DemandModel
 from sctforecast.mtfp import MTFPProjection, baseline_lines, project
 from sctforecast.pipeline.inputs import RunInputs
 from sctforecast.pipeline.result import RunResult
-from sctforecast.pipeline.sources import SavedDemand
+from sctforecast.pipeline.sources import DemandSource, SavedDemand
+from sctforecast.profile import AuthorityProfile
 from sctforecast.reconcile import ReconciliationReport, reconcile_outturn
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "reconcile",
     "fit_demand",
     "saved_demand_fit",
+    "saved_fit",
     "forecast_demand",
     "calibrate_costs",
     "project_plan",
@@ -49,35 +51,57 @@ def fit_demand(inputs: RunInputs) -> DemandModel:
 
 
 def saved_demand_fit(inputs: RunInputs, cache: ResultCache | None) -> tuple[DemandModel, bool]:
-    """The fitted demand model, and whether it was reused.
+    """The fitted demand model of the run, and whether it was reused (:func:`saved_fit`
+    on the run's demand source, profile, draws and seed): a change to the scenario
+    alone never refits."""
+    return saved_fit(
+        inputs.demand,
+        inputs.profile,
+        draws=inputs.draws,
+        random_seed=inputs.random_seed,
+        cache=cache,
+    )
+
+
+def saved_fit(
+    source: DemandSource,
+    profile: AuthorityProfile,
+    *,
+    draws: int,
+    random_seed: int,
+    cache: ResultCache | None,
+) -> tuple[DemandModel, bool]:
+    """``source``'s fitted model for ``profile``, and whether it was reused.
 
     With a ``cache`` and a source that can save its fit (a
     :class:`~sctforecast.pipeline.SavedDemand`), the fit is saved under a key
     of the data's content, the model's settings, the seed and the library
-    version, and a later run whose key matches loads it instead of fitting: a
-    change to the scenario alone never refits.  An entry that cannot be read
-    is refitted with a warning.  Compiled model code is kept in the cache
-    folder too (:mod:`sctforecast.demand.compile_cache`)."""
+    version, and a later call whose key matches loads it instead of fitting.
+    An entry that cannot be read is refitted with a warning.  Compiled model
+    code is kept in the cache folder too
+    (:mod:`sctforecast.demand.compile_cache`)."""
     from sctforecast.demand.compile_cache import (
         COMPILE_FOLDER,
         keep_pytensor_default,
         use_compile_cache,
     )
 
-    source = inputs.demand
+    def fit() -> DemandModel:
+        return source.fit(profile, draws=draws, random_seed=random_seed)
+
     if cache is None or not cache.enabled:
         keep_pytensor_default()
-        return fit_demand(inputs), False
+        return fit(), False
     use_compile_cache(cache.root / COMPILE_FOLDER)
     if not isinstance(source, SavedDemand):
-        return fit_demand(inputs), False
-    key = source.fit_key(inputs.profile, draws=inputs.draws, random_seed=inputs.random_seed)
+        return fit(), False
+    key = source.fit_key(profile, draws=draws, random_seed=random_seed)
     return cache.fetch(
         DEMAND_FIT_KIND,
         key,
         "",
-        load=lambda folder: source.load_model(folder, inputs.profile),
-        compute=lambda: fit_demand(inputs),
+        load=lambda folder: source.load_model(folder, profile),
+        compute=fit,
         save=source.save_model,
         folder=True,
     )
