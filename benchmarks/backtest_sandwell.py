@@ -1,6 +1,6 @@
 """Accuracy study: rolling-origin backtest of the aggregate model on Sandwell.
 
-Spec (the demand issue's bar):
+Spec:
 
 * data: every published Sandwell count (``sctforecast.datasets.sandwell_care_flows``);
   at each origin the model sees only what was dated by then;

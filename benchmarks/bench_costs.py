@@ -1,6 +1,6 @@
 """Cost kernel: 4,000 draws x 60 months x 12 placement types.
 
-Target (cost issue): under 0.2 s, and at least 50 times faster than the same
+Target: under 0.2 s, and at least 50 times faster than the same
 arithmetic in a per-draw Python loop, both timed in this run.
 """
 

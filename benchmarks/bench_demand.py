@@ -1,12 +1,12 @@
 """Demand model fits.
 
-Targets (demand issue), on the 2-core machine:
+Targets, on the 2-core machine:
 * the aggregate model on the published Sandwell series (6 years of flows, 15
   published stocks, 2 rolling flows, 13 foster counts, 2 UASC counts), and on 84
   monthly points, with 4 chains x 1,000 draws: under 15 s wall with a warm
   compile cache, under 35 s cold; compared with PyMC's own NUTS sampler
   ("compile s" and "sample s" split nutpie's fit);
-* the placement-level model (placement issue): a 5-year (60-month) forecast
+* the placement-level model: a 5-year (60-month) forecast
   with 1,000 draws from yearly returns of an authority with about 1,000
   children in care, as a whole process (start Python, import, read the
   returns, fit, forecast): under 3 s.  Timed with ``subprocess`` and

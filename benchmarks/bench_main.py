@@ -2,8 +2,8 @@
 cache folder of its own.
 
 Targets: first run (empty cache: fit and compile) under 90 s, peak memory
-under 2 GB (main-job issue); the analyst's loop, run again with another
-scenario (the saved demand fit reused), under 5 s (speed issue).  A refit
+under 2 GB; the analyst's loop, run again with another
+scenario (the saved demand fit reused), under 5 s.  A refit
 with another seed shows what the kept compiled code is worth on its own.
 Peak memory is the largest resident set of the processes run.
 

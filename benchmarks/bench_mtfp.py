@@ -1,6 +1,6 @@
 """MTFP projector: 100,000 stochastic paths x 5 years x all lines.
 
-Target (MTFP issue): under 1 s, at least 50 times faster than a straightforward
+Target: under 1 s, at least 50 times faster than a straightforward
 per-path Python loop timed in the same run; peak memory stated.
 """
 

@@ -1,6 +1,6 @@
 """Many authorities and many scenarios.
 
-Targets (regional issue), on the 2-core machine:
+Targets, on the 2-core machine:
 * the hierarchical model for 150 synthetic authorities x 84 months,
   4 chains x 1,000 draws: under 40 s;
 * a grid of 1,000 scenarios x 10,000 draws through the distributed engine:

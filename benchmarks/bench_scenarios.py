@@ -1,6 +1,6 @@
 """Comparing scenarios: five scenarios on the same 2,000 paths against one.
 
-Target (speed issue): ``sctforecast project A B C D E --draws 2000`` (one
+Target: ``sctforecast project A B C D E --draws 2000`` (one
 comparison table and chart, each scenario's tables) under 1.5 times
 ``sctforecast project A --draws 2000`` (one scenario's tables, workbook and
 charts), whole process each, median of several runs, run alternately so both

@@ -1,6 +1,6 @@
 """Start fast: whole-process times of imports and light commands.
 
-Targets (speed issue): ``import sctforecast.demand`` under 1 s; ``sctforecast
+Targets: ``import sctforecast.demand`` under 1 s; ``sctforecast
 reconcile`` on a ledger under 1.5 s, whole process.  The interpreter alone is
 timed too, as the floor.  Medians of ``--repeat`` runs (default 7).
 

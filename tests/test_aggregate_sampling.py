@@ -62,7 +62,7 @@ def test_recovers_known_mean_reversion_from_monthly_counts():
 
 @pytest.mark.slow
 def test_published_sandwell_series():
-    """The issue's case: no divergences, a 5-year forecast that stays near the
+    """The reported case: no divergences, a 5-year forecast that stays near the
     record (the benchmark backtest_sandwell.py checks the +-30% bar with 4 chains),
     the gap reported and never simulated."""
     data = sandwell_care_flows()

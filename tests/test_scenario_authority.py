@@ -93,7 +93,7 @@ def test_another_authority_is_costed_and_staffed_from_its_own_profile():
 
 
 def test_staffing_follows_children_in_care_against_the_profiles_own_baseline():
-    """The issue: children in care were compared with Sandwell's ~805 whatever the data."""
+    """Reported: children in care were compared with Sandwell's ~805 whatever the data."""
     same = demand_of(OTHER.children)  # about 400 children on every draw
     p = project(OTHER_LEDGER, OTHER_SCENARIO, profile=OTHER, demand=same, random_seed=1)
     cic = same.children_in_care_draws([FinancialYear(2024)])[:, 0]
@@ -105,7 +105,7 @@ def test_staffing_follows_children_in_care_against_the_profiles_own_baseline():
 
 
 def test_volume_growth_scales_the_demand_draws():
-    """The issue: high_demand wrote the same tables as default when a forecast was given."""
+    """Reported: high_demand wrote the same tables as default when a forecast was given."""
     d = demand_of(SANDWELL.children, n=30)
     base = DEFAULT.override(STEADY)
     high = Scenario.builtin("high_demand").override(STEADY)

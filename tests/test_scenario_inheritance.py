@@ -29,7 +29,7 @@ def run(s):
 
 
 def test_adding_an_item_keeps_the_inherited_ones(tmp_path):
-    """The issue: inheriting the default and adding one [[third_party_income]] item
+    """Reported: inheriting the default and adding one [[third_party_income]] item
     dropped the default's item, so 2024/25 income fell from 10.0m to 2.2m."""
     path = write(
         tmp_path,

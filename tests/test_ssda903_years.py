@@ -54,7 +54,7 @@ NAMINGS = {
 
 @pytest.mark.parametrize("naming", list(NAMINGS))
 def test_every_naming_reads_the_same_years(tmp_path, naming):
-    """The issue: folders named by the year's start ("2017" holding 2017-18)
+    """Reported: folders named by the year's start ("2017" holding 2017-18)
     were read as the year ending March 2017, so rule 4 closed A on 1 April
     2017, before A's episode began ("episodes end before they start")."""
     first, second = NAMINGS[naming]
