@@ -16,6 +16,9 @@ Targets, on the 2-core machine:
 
 Each aggregate fit runs in a fresh process; "cold" points PyTensor's and
 Numba's caches at empty folders, "warm" runs again with the same folders.
+PyTensor keeps its Numba cache under ``base_compiledir``: setting only
+``compiledir`` (as this script once did) left that cache warm, so its "cold"
+figures were warm ones.
 
 Run: ``python benchmarks/bench_demand.py`` (all), ``... placement`` (the
 placement model only), ``... all`` (adds PyMC's own NUTS on monthly data).
@@ -61,7 +64,7 @@ print(json.dumps({"periods": data.T, "import_s": t1 - t0, "fit_s": t2 - t1, "tot
 
 def run_child(kind: str, sampler: str, cache: str, folder: str) -> dict:
     env = dict(
-        os.environ, PYTENSOR_FLAGS=f"compiledir={cache}/pytensor", NUMBA_CACHE_DIR=f"{cache}/numba"
+        os.environ, PYTENSOR_FLAGS=f"base_compiledir={cache}/pytensor", NUMBA_CACHE_DIR=f"{cache}/numba"
     )
     out = subprocess.run(
         [sys.executable, "-c", CHILD, kind, sampler, folder],
