@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from sctforecast import cli
+from sctforecast.cli.tables import _progress
 from sctforecast.errors import DataValidationError, ReconciliationError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +82,7 @@ def test_reconcile_with_a_bad_ledger(tmp_path):
 def test_progress_goes_to_stderr_and_is_cleared():
     from rich.console import Console
 
-    progress = cli._progress(Console(width=150))
+    progress = _progress(Console(width=150))
     assert progress.console.stderr and progress.live.transient
     assert progress.console.width == 150
 
