@@ -64,7 +64,9 @@ print(json.dumps({"periods": data.T, "import_s": t1 - t0, "fit_s": t2 - t1, "tot
 
 def run_child(kind: str, sampler: str, cache: str, folder: str) -> dict:
     env = dict(
-        os.environ, PYTENSOR_FLAGS=f"base_compiledir={cache}/pytensor", NUMBA_CACHE_DIR=f"{cache}/numba"
+        os.environ,
+        PYTENSOR_FLAGS=f"base_compiledir={cache}/pytensor",
+        NUMBA_CACHE_DIR=f"{cache}/numba",
     )
     out = subprocess.run(
         [sys.executable, "-c", CHILD, kind, sampler, folder],
