@@ -14,6 +14,7 @@ from authority_b import make_authority
 import sctforecast
 from sctforecast import ConfigError, DataValidationError
 from sctforecast.cache import ResultCache, content_hash
+from sctforecast.datasets import load_outturn, sandwell_profile
 from sctforecast.regional import (
     AuthorityPanel,
     PooledCareFlowModel,
@@ -27,6 +28,9 @@ from sctforecast.regional import (
 )
 from sctforecast.regional.engine import close_client, task_key
 from sctforecast.regional.many import BATCHES_PER_WORKER, _seed, grid_batches
+
+#: The embedded authority, named explicitly: the grid has no default authority.
+SANDWELL_GRID = {"ledger": load_outturn(), "profile": sandwell_profile()}
 
 
 def square(x, seed):
@@ -203,10 +207,14 @@ def test_scenario_grid_batches_do_not_change_the_numbers(client):
     grid = scenario_grid(
         {"contract_sum.uplift": [0.0, 0.02, 0.04], "placements.volume_growth": [0.0, 0.03, 0.06]}
     )
-    serial, res_serial = run_scenario_grid(grid, draws=300, serial=True, random_seed=5)
+    serial, res_serial = run_scenario_grid(
+        grid, **SANDWELL_GRID, draws=300, serial=True, random_seed=5
+    )
     assert len(res_serial.results) == BATCHES_PER_WORKER  # one worker: four batches
-    one_each, _ = run_scenario_grid(grid, draws=300, serial=True, random_seed=5, batch=1)
-    dist, res = run_scenario_grid(grid, draws=300, client=client, random_seed=5)
+    one_each, _ = run_scenario_grid(
+        grid, **SANDWELL_GRID, draws=300, serial=True, random_seed=5, batch=1
+    )
+    dist, res = run_scenario_grid(grid, **SANDWELL_GRID, draws=300, client=client, random_seed=5)
     assert res.workers == 2 and len(res.results) == 2 * BATCHES_PER_WORKER
     for other in (one_each, dist):
         pd.testing.assert_frame_equal(
@@ -215,12 +223,43 @@ def test_scenario_grid_batches_do_not_change_the_numbers(client):
     assert list(serial["scenario"]) == list(grid)
     # the seed is the scenario's place in the grid: the first scenario alone gives its numbers
     first = dict(list(grid.items())[:1])
-    alone, _ = run_scenario_grid(first, draws=300, serial=True, random_seed=5)
+    alone, _ = run_scenario_grid(first, **SANDWELL_GRID, draws=300, serial=True, random_seed=5)
     pd.testing.assert_frame_equal(alone, serial.head(1))
-    other_seed, _ = run_scenario_grid(first, draws=300, serial=True, random_seed=6)
+    other_seed, _ = run_scenario_grid(first, **SANDWELL_GRID, draws=300, serial=True, random_seed=6)
     assert other_seed["closing_mean"].iloc[0] != alone["closing_mean"].iloc[0]
     with pytest.raises(ConfigError, match="batch must be at least 1"):
-        run_scenario_grid(grid, serial=True, batch=0)
+        run_scenario_grid(grid, **SANDWELL_GRID, serial=True, batch=0)
+
+
+def test_scenario_grid_projects_the_callers_authority(tmp_path):
+    """The grid reads no embedded figures: another authority's ledger, profile and base
+    scenario give other numbers, and saved results are keyed by them."""
+    from sctforecast.pipeline import RunInputs
+
+    paths = make_authority(tmp_path / "b")
+    b = RunInputs.resolve(
+        ledger=paths["ledger"],
+        ssda903=paths["ssda903"],
+        profile=paths["profile"],
+        scenario=paths["scenario"],
+    )
+    theirs = {"ledger": b.ledger, "profile": b.profile, "base": b.scenario}
+    grid = scenario_grid({"contract_sum.uplift": [0.0, 0.03]})
+    kw = {"draws": 200, "serial": True, "random_seed": 5}
+    sandwell, _ = run_scenario_grid(grid, **SANDWELL_GRID, **kw)
+    other, _ = run_scenario_grid(grid, **theirs, **kw)
+    assert (other["closing_mean"] - sandwell["closing_mean"]).abs().min() > 1_000_000
+    # saved results: the same grid on another authority is computed, not reused
+    cache = ResultCache(tmp_path / "cache")
+    _, first = run_scenario_grid(grid, **SANDWELL_GRID, cache=cache, **kw)
+    _, again = run_scenario_grid(grid, **SANDWELL_GRID, cache=cache, **kw)
+    _, moved = run_scenario_grid(grid, **theirs, cache=cache, **kw)
+    assert not first.resumed and len(again.resumed) == len(again.results)
+    assert not moved.resumed
+    with pytest.raises(ConfigError, match="ledger must be a Ledger"):
+        run_scenario_grid(grid, **{**theirs, "ledger": str(paths["ledger"])}, **kw)
+    with pytest.raises(TypeError):
+        run_scenario_grid(grid, **kw)  # no authority given: refused, never defaulted
 
 
 def test_grid_batches_cover_the_grid_in_order():

@@ -6,7 +6,7 @@ import itertools
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -16,13 +16,19 @@ from sctforecast.cache import ResultCache
 from sctforecast.errors import ConfigError, DataValidationError, SctForecastError
 from sctforecast.money import format_money
 from sctforecast.regional.data import AuthorityPanel, read_authority_folder
-from sctforecast.regional.engine import ManyResult, run_tasks
+from sctforecast.regional.engine import ManyResult, run_tasks, task_key
 from sctforecast.regional.saved import (
     fit_pooled,
     folder_task_key,
     scenario_setting,
     series_task_key,
 )
+
+if TYPE_CHECKING:
+    from sctforecast.ledger import Ledger
+    from sctforecast.mtfp import Scenario
+    from sctforecast.profile import AuthorityProfile
+
 from sctforecast.regional.tasks import (
     SCENARIO_FILE,
     forecast_series_task,
@@ -322,18 +328,26 @@ def grid_batches(names: Sequence[str], n_batches: int) -> list[tuple[int, list[s
 def run_scenario_grid(
     grid: Mapping[str, dict],
     *,
+    ledger: Ledger,
+    profile: AuthorityProfile,
+    base: Scenario | str | os.PathLike[str] = "default",
     draws: int = 10_000,
     batch: int | None = None,
     scheduler: str | None = None,
     n_workers: int = 2,
     serial: bool = False,
+    cache: ResultCache | None = None,
     results_dir: str | os.PathLike[str] | None = None,
     random_seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
     client=None,  # type: ignore[no-untyped-def]
 ) -> tuple[pd.DataFrame, ManyResult]:
-    """Project every scenario of ``grid`` on the engine, in batches (``client``:
-    an existing ``dask.distributed.Client`` to reuse).
+    """Project every scenario of ``grid`` (changes to the ``base`` scenario: a
+    :class:`~sctforecast.mtfp.Scenario`, a built-in name or a TOML file) on the
+    caller's ``ledger`` and ``profile``, on the engine, in batches (``client``:
+    an existing ``dask.distributed.Client`` to reuse).  There is no default
+    authority: pass ``datasets.load_outturn()`` and ``datasets.sandwell_profile()``
+    to mean the embedded one.
 
     Scenario ``i`` of the grid is projected with seed ``random_seed + i``
     wherever it runs, so the numbers do not depend on the batching or on the
@@ -348,6 +362,10 @@ def run_scenario_grid(
         from sctforecast.errors import ConfigError
 
         raise ConfigError(f"batch must be at least 1 scenario, got {batch}")
+    from sctforecast.mtfp import Scenario
+
+    base_scenario = base if isinstance(base, Scenario) else Scenario.resolve(base)
+    _check_grid_inputs(ledger, profile)
     workers = 1 if serial else _worker_count(client, n_workers)
     n_batches = (
         -(-len(names) // batch) if batch is not None else BATCHES_PER_WORKER * max(workers, 1)
@@ -357,21 +375,76 @@ def run_scenario_grid(
             "scenarios": {n: grid[n] for n in chunk},
             "draws": draws,
             "seed": random_seed + first,
+            "ledger": ledger,
+            "profile": profile,
+            "base": base_scenario,
         }
         for k, (first, chunk) in enumerate(grid_batches(names, n_batches))
     }
+    inputs = grid_inputs_hash(ledger, profile, base_scenario)
     res = run_tasks(
         scenario_batch_task,
         tasks,
+        keys={
+            k: task_key(
+                scenario_batch_task,
+                {n: t[n] for n in ("scenarios", "draws", "seed")},
+                inputs=inputs,
+            )
+            for k, t in tasks.items()
+        },
         client=client,
         scheduler=scheduler,
         n_workers=n_workers,
         serial=serial,
+        cache=cache,
         results_dir=results_dir,
         progress=progress,
     )
     rows = [{"scenario": n, **v} for r in res.results.values() for n, v in r.items()]
     return pd.DataFrame(rows), res
+
+
+def _check_grid_inputs(ledger: object, profile: object) -> None:
+    from sctforecast.ledger import Ledger
+    from sctforecast.profile import AuthorityProfile
+
+    problems = []
+    if not isinstance(ledger, Ledger):
+        problems.append(
+            f"ledger must be a Ledger (read_ledger(...) or datasets.load_outturn()), "
+            f"got {type(ledger).__name__}"
+        )
+    if not isinstance(profile, AuthorityProfile):
+        problems.append(
+            f"profile must be an AuthorityProfile (AuthorityProfile.from_csv(...) or "
+            f"datasets.sandwell_profile()), got {type(profile).__name__}"
+        )
+    if problems:
+        raise ConfigError(problems, where="run_scenario_grid")
+
+
+def grid_inputs_hash(ledger: Ledger, profile: AuthorityProfile, base: Scenario) -> str:
+    """The content of what a scenario grid projects on: every line of the ledger,
+    every fact of the profile and the base scenario's settings (for saved results)."""
+    from sctforecast.cache import content_hash
+
+    return content_hash(
+        data={
+            "ledger": ledger.to_frame().to_csv(index=False),
+            "profile": {
+                "name": profile.name,
+                "baseline_year": str(profile.baseline_year),
+                "children": dict(profile.children),
+                "activity": profile.activity.to_dataframe(name="days").to_csv(),
+                "child_population": profile.child_population,
+                "comparators": dict(profile.comparators),
+                "assumptions": profile.assumptions.to_csv(index=False),
+                "source": profile.source,
+            },
+            "base": base.config_hash,
+        }
+    )
 
 
 def _worker_count(client, n_workers: int) -> int:  # type: ignore[no-untyped-def]

@@ -10,7 +10,6 @@ empty and ``plan`` says which file is missing.
 
 from __future__ import annotations
 
-import functools
 import os
 import warnings
 from pathlib import Path
@@ -185,21 +184,20 @@ def _total(ds: Any) -> np.ndarray:
     return ds["children"].sum(TYPE_DIM).transpose(DRAW_DIM, MONTH_DIM).values
 
 
-@functools.cache
-def _grid_base() -> tuple[Any, Any, Any]:
-    """The base scenario, ledger and profile of a scenario grid, once per process."""
-    from sctforecast.datasets import load_outturn, sandwell_profile
-    from sctforecast.mtfp import Scenario
-
-    return Scenario.builtin("default"), load_outturn(), sandwell_profile()
-
-
-def scenario_batch_task(*, scenarios: dict[str, dict], draws: int, seed: int) -> dict[str, Any]:
-    """Project a batch of MTFP scenario variants (the ``j``-th with seed ``seed + j``);
-    per variant, breakeven and deficit figures."""
+def scenario_batch_task(
+    *,
+    scenarios: dict[str, dict],
+    draws: int,
+    seed: int,
+    ledger: Any,
+    profile: Any,
+    base: Any,
+) -> dict[str, Any]:
+    """Project a batch of variants of the ``base`` scenario (the ``j``-th with seed
+    ``seed + j``) on the caller's ``ledger`` and ``profile``; per variant,
+    breakeven and deficit figures."""
     from sctforecast.mtfp import project
 
-    base, ledger, profile = _grid_base()
     lo, hi = interval_bounds(DEFAULT_CI_PROB)
     out = {}
     for j, (name, changes) in enumerate(scenarios.items()):
