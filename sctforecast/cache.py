@@ -27,6 +27,7 @@ own by mistake never deletes it.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -96,7 +97,23 @@ def _canonical(value: Any) -> Any:
         return repr(value)  # exact: 0.1 and 0.1000000001 differ
     if isinstance(value, str | int | bool) or value is None:
         return value
-    return repr(value)
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        return {"__type__": type(value).__qualname__, **_canonical(fields)}
+    if hasattr(value, "to_csv"):  # pandas tables and series: every value, not a summary
+        return value.to_csv()
+    if hasattr(value, "to_dataframe") and hasattr(value, "dims"):  # xarray
+        return _canonical(
+            value.to_dataframe(name="value") if hasattr(value, "name") else value.to_dataframe()
+        )
+    # A repr may summarise ("...") or name the object only: two different inputs could
+    # then share a key and a result be reused wrongly.  Refuse instead.
+    raise TypeError(
+        f"cannot key a saved result on {type(value).__name__!r}: give its content "
+        "(numbers, text, tables) or pass explicit keys made with result_key"
+    )
 
 
 def content_hash(*paths: str | os.PathLike[str], data: Any = None) -> str:

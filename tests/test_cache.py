@@ -2,6 +2,8 @@
 
 import json
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import sctforecast
@@ -158,3 +160,19 @@ def test_a_result_of_several_files_is_one_folder_entry(tmp_path):
         assert fetch(lambda: {"a": "3", "b": "4"}) == ({"a": "3", "b": "4"}, False)
     cache.remove("fit", "k", "")
     assert not cache.path("fit", "k", "").exists()
+
+
+def test_keys_see_every_value_of_a_table_and_refuse_what_they_cannot_see():
+    """A long table's repr elides its middle rows; the key must not."""
+    a = pd.DataFrame({"x": np.arange(500.0)})
+    b = a.copy()
+    b.loc[250, "x"] = 250.5
+    assert repr(a) == repr(b)  # what a repr-based key would have compared
+    assert content_hash(data={"t": a}) != content_hash(data={"t": b})
+    assert content_hash(data={"t": a}) == content_hash(data={"t": a.copy()})
+
+    class Opaque:
+        pass
+
+    with pytest.raises(TypeError, match="cannot key a saved result on 'Opaque'"):
+        content_hash(data={"o": Opaque()})
