@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 import pandas as pd
 
 from sctforecast.errors import ConvergenceWarning
-
-if TYPE_CHECKING:  # ArviZ is imported when diagnostics are computed, not with the library
-    import arviz as az
 
 __all__ = ["Diagnostics", "check_convergence", "RHAT_MAX", "ESS_MIN"]
 
@@ -50,7 +47,11 @@ class Diagnostics:
 
 
 def check_convergence(
-    idata: az.InferenceData, var_names: list[str], *, warn: bool = True, stacklevel: int = 3
+    idata: Any,  # arviz.InferenceData (ArviZ is imported here, not with the library)
+    var_names: list[str],
+    *,
+    warn: bool = True,
+    stacklevel: int = 3,
 ) -> Diagnostics:
     """Compute diagnostics and warn with a :class:`ConvergenceWarning` that says what to change."""
     import arviz as az

@@ -90,7 +90,7 @@ class AuthorityPanel:
                 "each authority needs one row per period"
             )
         periods_by = f.groupby("authority")["period"].apply(lambda s: tuple(sorted(s)))
-        common = periods_by.mode().iloc[0] if len(periods_by) else ()
+        common: tuple[str, ...] = periods_by.mode().iloc[0] if len(periods_by) else ()
         odd = [a for a, p in periods_by.items() if p != common]
         if odd:
             problems.append(

@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from sctforecast._io import atomic_file  # noqa: E402
@@ -120,6 +121,8 @@ def category_chart(
 def save_figure(ax: Axes, path: str | os.PathLike[str]) -> None:
     """Save the Axes' figure as PNG atomically and close it."""
     fig = ax.figure
+    if not isinstance(fig, Figure):  # an Axes of a SubFigure: save the whole figure
+        fig = fig.figure
     fig.tight_layout()
     with atomic_file(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110)
