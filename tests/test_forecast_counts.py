@@ -364,8 +364,11 @@ def test_options_reach_the_fit_and_the_forecast(tmp_path, monkeypatch, capsys):
             index = pd.period_range("2024-04", periods=months, freq="M")
             return split_by_mix(total, index, self.mix, start_total=np.full(self.draws, 808.0))
 
+    centres = []
+
     def saved_fit(source, profile, *, draws, random_seed, cache):
         calls.append(("fit", draws, random_seed, cache.enabled, profile.name))
+        centres.append(source.data.comparators)
         note = f"max r_hat 1.001, min bulk ESS 900, 0 divergence(s) in {draws} draws"
         return _SplitByMix(Pinned(profile.mix, draws), profile.mix, note), False
 
@@ -393,6 +396,16 @@ def test_options_reach_the_fit_and_the_forecast(tmp_path, monkeypatch, capsys):
     calls.clear()
     other, _ = run("c", "--profile", str(profile_b), "--months", "6", "--no-cache")
     assert calls == [("fit", 4000, 0, False, "Northfield Children's Services"), ("forecast", 6, 0)]
+    # the long-run rates: the Sandwell profile's comparator rows; the Northfield profile
+    # has none, so the model centres on the series' own rates
+    from sctforecast.datasets import sandwell_profile
+    from sctforecast.demand.comparators import ComparatorRates
+
+    expected = ComparatorRates.from_rates(sandwell_profile().comparators)
+    assert centres[0].entry_rate_per_10k == expected.entry_rate_per_10k
+    assert centres[0].exit_hazard == expected.exit_hazard
+    assert "profile of Sandwell" in centres[0].source
+    assert centres[-1] is None
     res = other.set_index(["month", "group"])["median"].xs("residential", level="group")
     assert (
         res > 2 * base.set_index(["month", "group"])["median"].xs("residential", level="group")
