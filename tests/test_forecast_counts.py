@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 
 from sctforecast.cli import main
-from sctforecast.datasets import sandwell_care_flows
+from sctforecast.datasets import sandwell_care_flows, sandwell_profile
 from sctforecast.demand import CareFlowData, read_counts_csv
 from sctforecast.errors import DataValidationError
+from sctforecast.profile_file import COMPARATOR_PREFIX
 
 HEADER = "period,entries,exits,children_in_care"
 
@@ -223,6 +224,11 @@ other_settings,300
 """
 
 
+SANDWELL_COMPARATOR_ROWS = "".join(
+    f"{COMPARATOR_PREFIX}{k},{v}\n" for k, v in sandwell_profile().comparators.items()
+)
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
@@ -279,6 +285,7 @@ def test_forecast_from_a_counts_csv_end_to_end(tmp_path, capsys, monkeypatch):
     a converged fit, the tables and chart of the SSDA903 path, each interval from
     the draws, the fit reused from the cache, and --profile changing only the split."""
     from sctforecast.cache import ResultCache
+    from sctforecast.cli.demand import with_profile_comparators
     from sctforecast.datasets import sandwell_profile
     from sctforecast.demand import compile_cache
     from sctforecast.demand.placement_report import FORECAST_TABLES, GROUPS, by_category
@@ -310,7 +317,8 @@ def test_forecast_from_a_counts_csv_end_to_end(tmp_path, capsys, monkeypatch):
     assert "child population" in pd.read_csv(out / "assumptions.csv")["topic"].str.cat()
 
     # the category table's interval is the draws' own quantile, not summed bounds
-    source = PublishedCounts(read_counts_csv(csv, default_population=85824))
+    counts = read_counts_csv(csv, default_population=85824)
+    source = PublishedCounts(with_profile_comparators(counts, sandwell_profile()))
     model, reused = saved_fit(
         source, sandwell_profile(), draws=4000, random_seed=1, cache=ResultCache(cache)
     )
@@ -328,8 +336,9 @@ def test_forecast_from_a_counts_csv_end_to_end(tmp_path, capsys, monkeypatch):
     assert pd.read_csv(tmp_path / "again" / "children_by_category.csv").equals(by_cat)
 
     # another authority's mix: the same totals, split differently
+    # (with the same comparator rows, so only the mix differs)
     profile_b = tmp_path / "northfield.csv"
-    profile_b.write_text(PROFILE_B, encoding="utf-8")
+    profile_b.write_text(PROFILE_B + SANDWELL_COMPARATOR_ROWS, encoding="utf-8")
     run("b", str(profile_b))
     cat_b = pd.read_csv(tmp_path / "b" / "children_by_category.csv").set_index(["month", "group"])
     type_b = pd.read_csv(tmp_path / "b" / "children_by_placement_type.csv")
