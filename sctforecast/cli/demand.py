@@ -162,7 +162,7 @@ def _forecast(args: argparse.Namespace, console: Console) -> int:
 
 def _forecast_counts(args: argparse.Namespace, console: Console) -> int:
     """``forecast`` on a counts CSV: the aggregate model, split by the profile's mix."""
-    from sctforecast.demand.counts_csv import read_counts_csv
+    from sctforecast.demand.data import read_counts_csv
     from sctforecast.demand.placement_report import write_forecast
     from sctforecast.pipeline import EMBEDDED_PROFILE, PublishedCounts, resolve_profile, saved_fit
 

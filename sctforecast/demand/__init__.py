@@ -18,8 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
         kpi_band_probabilities,
         summarise_draws,
     )
-    from sctforecast.demand.counts_csv import read_counts_csv
-    from sctforecast.demand.data import CareFlowData, ComparatorRates
+    from sctforecast.demand.data import CareFlowData, ComparatorRates, read_counts_csv
     from sctforecast.demand.diagnostics import Diagnostics, check_convergence
     from sctforecast.demand.forecast import DemandForecast, DemandModel
     from sctforecast.demand.placement import PlacementFlowModel
@@ -36,7 +35,7 @@ _WHERE = {
     "ComparatorRates": "data",
     "PopulationProjection": "population",
     "read_population_csv": "population",
-    "read_counts_csv": "counts_csv",
+    "read_counts_csv": "data",
     "Diagnostics": "diagnostics",
     "check_convergence": "diagnostics",
     "DemandForecast": "forecast",

@@ -17,7 +17,7 @@ flows; the opening row's value, if given, is checked but not used) and
 column, ``default_population`` is held over every period, as the embedded
 series holds one published population.  Rows may come in any order.
 
-:func:`read_counts_csv` collects every problem (missing column, a count that
+:func:`read_counts_fields` collects every problem (missing column, a count that
 is not a whole number, a negative or implausibly large count, mixed period
 kinds, duplicate or missing periods, no opening row) and raises one
 :class:`DataValidationError` naming the file, and for each problem the row
@@ -31,12 +31,12 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sctforecast._io import read_table
-from sctforecast.demand.data import CareFlowData
 from sctforecast.errors import DataValidationError
 from sctforecast.periods import FinancialYear
 
@@ -45,7 +45,7 @@ __all__ = [
     "OPTIONAL_COUNTS_COLUMNS",
     "MAX_COUNT",
     "MAX_POPULATION",
-    "read_counts_csv",
+    "read_counts_fields",
 ]
 
 #: The columns every counts CSV has.
@@ -254,13 +254,16 @@ def _population(
     return np.full(len(flows), float(default))
 
 
-def read_counts_csv(
+def read_counts_fields(
     path: str | os.PathLike[str],
     *,
     default_population: float | None = None,
     source: str | None = None,
-) -> CareFlowData:
-    """Read a counts CSV (see the module docs) into :class:`CareFlowData`.
+) -> dict[str, Any]:
+    """Read and check a counts CSV (see the module docs): the arguments of
+    :class:`~sctforecast.demand.data.CareFlowData` (built by
+    :func:`~sctforecast.demand.data.read_counts_csv`, so that this module need
+    not import the data class that reads through it).
 
     Parameters
     ----------
@@ -315,7 +318,7 @@ def read_counts_csv(
         raise DataValidationError(problems, where=where)
     notes = sorted({str(v).strip() for v in frame.get(columns.get("source", ""), [])} - {""})
     text = source or "; ".join([f"counts CSV {Path(path).name}", *notes])
-    return CareFlowData(
+    return dict(
         periods=tuple(r.label for r in rows[1:]),
         entries=np.array([r.values["entries"] for r in rows[1:]], dtype=float),
         exits=np.array([r.values["exits"] for r in rows[1:]], dtype=float),

@@ -23,7 +23,7 @@ from sctforecast.demand.comparators import ComparatorRates
 from sctforecast.errors import DataValidationError
 from sctforecast.periods import FinancialYear
 
-__all__ = ["CareFlowData", "ComparatorRates"]
+__all__ = ["CareFlowData", "ComparatorRates", "read_counts_csv"]
 
 #: Columns of the optional tables (besides ``source``, which is kept when given).
 EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -322,9 +322,7 @@ class CareFlowData:
     ) -> CareFlowData:
         """From a counts CSV, ``period,entries,exits,children_in_care[,population]``
         with an opening row whose flows are blank: see
-        :func:`sctforecast.demand.counts_csv.read_counts_csv` (``docs/demand.md``)."""
-        from sctforecast.demand.counts_csv import read_counts_csv
-
+        :func:`read_counts_csv` (``docs/demand.md``)."""
         return read_counts_csv(path, default_population=default_population, source=source)
 
     def head(self, n: int) -> CareFlowData:
@@ -424,3 +422,24 @@ def _gaps(periods: tuple[str, ...], freq: str) -> list[str]:
                 f"the series has a gap or is out of order between {pa} and {pb}; give consecutive periods"
             )
     return out
+
+
+def read_counts_csv(
+    path: str | os.PathLike[str],
+    *,
+    default_population: float | None = None,
+    source: str | None = None,
+) -> CareFlowData:
+    """Read a counts CSV, ``period,entries,exits,children_in_care[,population,source]``
+    with an opening row whose flows are blank (:mod:`sctforecast.demand.counts_csv`,
+    ``docs/demand.md``), into :class:`CareFlowData`.
+
+    ``default_population`` (children aged 0-17) is held over every period when the
+    file has no ``population`` column; ``source`` describes the data (default: the
+    file's name and its ``source`` column).  Every problem is raised at once as a
+    :class:`~sctforecast.errors.DataValidationError` naming the file, row and column.
+    """
+    from sctforecast.demand.counts_csv import read_counts_fields
+
+    fields = read_counts_fields(path, default_population=default_population, source=source)
+    return CareFlowData(**fields)
