@@ -102,18 +102,32 @@ def _canonical(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
         return {"__type__": type(value).__qualname__, **_canonical(fields)}
-    if hasattr(value, "to_csv"):  # pandas tables and series: every value, not a summary
-        return value.to_csv()
     if hasattr(value, "to_dataframe") and hasattr(value, "dims"):  # xarray
         return _canonical(
-            value.to_dataframe(name="value") if hasattr(value, "name") else value.to_dataframe()
+            value.to_dataframe(**({"name": "value"} if hasattr(value, "name") else {}))
         )
+    if hasattr(value, "columns") or hasattr(value, "to_frame"):  # pandas: every value
+        return _table(value)
     # A repr may summarise ("...") or name the object only: two different inputs could
     # then share a key and a result be reused wrongly.  Refuse instead.
     raise TypeError(
         f"cannot key a saved result on {type(value).__name__!r}: give its content "
         "(numbers, text, tables) or pass explicit keys made with result_key"
     )
+
+
+def _table(value: Any) -> dict[str, Any]:
+    """A pandas table or series by every value: column names, dtypes and a hash of
+    each row (index included; exact, floats by their bits), never a summary."""
+    import pandas as pd
+
+    frame = value if isinstance(value, pd.DataFrame) else value.to_frame()
+    rows = pd.util.hash_pandas_object(frame, index=True, categorize=False)
+    return {
+        "columns": [str(c) for c in frame.columns],
+        "dtypes": [str(d) for d in frame.dtypes],
+        "rows": [int(h) for h in rows.to_numpy()],
+    }
 
 
 def content_hash(*paths: str | os.PathLike[str], data: Any = None) -> str:

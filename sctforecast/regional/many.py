@@ -430,20 +430,7 @@ def grid_inputs_hash(ledger: Ledger, profile: AuthorityProfile, base: Scenario) 
     from sctforecast.cache import content_hash
 
     return content_hash(
-        data={
-            "ledger": ledger.to_frame().to_csv(index=False),
-            "profile": {
-                "name": profile.name,
-                "baseline_year": str(profile.baseline_year),
-                "children": dict(profile.children),
-                "activity": profile.activity.to_dataframe(name="days").to_csv(),
-                "child_population": profile.child_population,
-                "comparators": dict(profile.comparators),
-                "assumptions": profile.assumptions.to_csv(index=False),
-                "source": profile.source,
-            },
-            "base": base.config_hash,
-        }
+        data={"ledger": ledger.to_frame(), "profile": profile, "base": base.config_hash}
     )
 
 
