@@ -98,6 +98,24 @@ def test_demand_feeds_the_mtfp(model):
         model.demand("2023/24", 3)
 
 
+def test_a_scaled_forecast_moves_every_count_together(model):
+    """A volume scenario scales children by type and the model's own totals alike, so
+    children in care still equal the children by type; the population does not move."""
+    demand = model.demand("2024/25", 2, random_seed=1)
+    factors = np.linspace(1.0, 1.2, demand.ds.sizes["month"])[None, :].repeat(
+        demand.ds.sizes["draw"], axis=0
+    )
+    up = demand.scaled(factors).ds
+    ds = demand.ds
+    for v in ("children", "placement_days", "children_in_care", "uasc_in_care", "rate_per_10k"):
+        ratio = (up[v] / ds[v]).where(ds[v] > 0)
+        assert float(ratio.isel(month=-1).min()) == pytest.approx(1.2), v
+    np.testing.assert_allclose(
+        up["children"].sum("placement_type").values, up["children_in_care"].values, rtol=1e-9
+    )
+    xr.testing.assert_identical(up["population"], ds["population"])
+
+
 def test_tidy_forecast_and_kpi_bands(model):
     f = model.forecast(60, ci_prob=0.9)
     assert list(f.columns) == ["period", "measure", "mean", "median", "lower", "upper", "ci_prob"]

@@ -189,12 +189,15 @@ class DemandForecast:
         return np.stack(out, axis=1)
 
     def scaled(self, factors: np.ndarray) -> DemandForecast:
-        """Every count multiplied by ``factors`` (draw, month): a volume scenario
-        applied to the demand draws."""
-        f = np.asarray(factors, dtype=float)
+        """Every count over draws and months multiplied by ``factors`` (draw,
+        month): a volume scenario applied to the demand draws.  Children and
+        placement-days by type, flows, and any totals a model adds (children in
+        care, UASC, the rate per 10,000) all move together."""
+        f = xr.DataArray(np.asarray(factors, dtype=float), dims=(DRAW_DIM, MONTH_DIM))
         ds = self.ds.copy()
-        for v in ("children", "placement_days"):
-            ds[v] = self.ds[v] * xr.DataArray(f, dims=(DRAW_DIM, MONTH_DIM))
+        for v, da in self.ds.data_vars.items():
+            if DRAW_DIM in da.dims and MONTH_DIM in da.dims:
+                ds[v] = (da * f).transpose(*da.dims)
         return DemandForecast(ds, source=f"{self.source} (scaled)")
 
     # --- summaries --------------------------------------------------------------------
