@@ -17,6 +17,7 @@ from sctforecast import DataQualityWarning
 from sctforecast.cache import ResultCache, content_hash, result_key
 from sctforecast.demand.forecast import forecast_for_years, split_by_mix
 from sctforecast.pipeline import RunInputs, SavedDemand, run
+from sctforecast.reporting import RunOutcome
 
 ORIGIN = pd.Period("2024-04", freq="M")
 
@@ -174,3 +175,10 @@ def test_the_command_line_reuses_the_aggregate_fit(tmp_path, capsys, monkeypatch
     a, b = (pd.read_csv(tmp_path / x / "demand_forecast.csv") for x in ("a", "b"))
     pd.testing.assert_frame_equal(a, b)
     assert asked and all(f == cache / compile_cache.COMPILE_FOLDER for f in asked)
+
+
+def test_a_run_result_is_what_reporting_reads():
+    """Reporting takes a :class:`~sctforecast.reporting.RunOutcome` and never imports
+    the pipeline; a real run's result has every member it reads."""
+    result = run(inputs(LevelSource(800.0, [])))
+    assert isinstance(result, RunOutcome)

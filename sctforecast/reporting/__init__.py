@@ -1,8 +1,9 @@
-"""Workbooks, charts and reports: the top floor, written from results alone."""
+"""Workbooks, charts and reports, written from results alone; the pipeline above calls them."""
 
 from sctforecast.reporting.charts import fan_chart, save_figure, scenarios_chart, waterfall
 from sctforecast.reporting.compare import COMPARISON_FILES, comparison_pounds, write_comparison
 from sctforecast.reporting.mtfp import OUTPUT_FILES, projection_tables, write_projection
+from sctforecast.reporting.outcome import RunOutcome
 from sctforecast.reporting.run import RUN_OUTPUT_FILES, write_run
 from sctforecast.reporting.workbook import MONEY_FORMAT, write_workbook
 
@@ -11,6 +12,7 @@ __all__ = [
     "MONEY_FORMAT",
     "OUTPUT_FILES",
     "RUN_OUTPUT_FILES",
+    "RunOutcome",
     "comparison_pounds",
     "fan_chart",
     "projection_tables",

@@ -1,9 +1,11 @@
 """The run report as one HTML page, section by section, leading with the MTFP answers.
 
-Every section is a small function of the :class:`~sctforecast.pipeline.RunResult`
-and its tables (:func:`~sctforecast.reporting.run_tables.run_tables`); money is
-shown in whole pounds through :func:`sctforecast.money.format_money`, floats
-converted by :func:`sctforecast.money.to_pence` only.
+Every section is a small function of a run outcome
+(:class:`~sctforecast.reporting.outcome.RunOutcome`, such as a ``pipeline.RunResult``,
+taken without importing the pipeline) and its tables
+(:func:`~sctforecast.reporting.run_tables.run_tables`); money is shown in whole pounds
+through :func:`sctforecast.money.format_money`, floats converted by
+:func:`sctforecast.money.to_pence` only.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ import pandas as pd
 from sctforecast.money import format_money, to_pence
 from sctforecast.periods import FinancialYear
 
-if TYPE_CHECKING:  # the pipeline sits above reporting; only its type is named here
-    from sctforecast.pipeline import RunResult
+if TYPE_CHECKING:
+    from sctforecast.reporting.outcome import RunOutcome
 
 __all__ = ["report_html", "html_table"]
 
@@ -116,7 +118,7 @@ def _p(text: str) -> str:
 
 
 # --- sections ---------------------------------------------------------------------------------------
-def _title(result: RunResult) -> str:
+def _title(result: RunOutcome) -> str:
     p = result.projection
     return (
         f"<h1>{html.escape(result.profile.name)}: placements, demand and the MTFP</h1>"
@@ -127,7 +129,7 @@ def _title(result: RunResult) -> str:
     )
 
 
-def _answers(result: RunResult, tables: dict[str, pd.DataFrame]) -> str:
+def _answers(result: RunOutcome, tables: dict[str, pd.DataFrame]) -> str:
     first = tables["answers"].iloc[0]
     y = first["financial_year"]
     ci = f"{result.ci_prob:.0%} interval"
@@ -174,7 +176,7 @@ def _answers(result: RunResult, tables: dict[str, pd.DataFrame]) -> str:
     )
 
 
-def _reconciliation(result: RunResult, tables: dict[str, pd.DataFrame]) -> str:
+def _reconciliation(result: RunOutcome, tables: dict[str, pd.DataFrame]) -> str:
     rec = result.reconciliation
     comp = rec.computed.iloc[-1]
     closing = comp["closing_cumulative_deficit_pence"]
@@ -215,7 +217,7 @@ def _reconciliation(result: RunResult, tables: dict[str, pd.DataFrame]) -> str:
     return "".join(parts)
 
 
-def _demand(result: RunResult, tables: dict[str, pd.DataFrame]) -> str:
+def _demand(result: RunOutcome, tables: dict[str, pd.DataFrame]) -> str:
     year_end = FinancialYear.parse(result.years[0]).end.year
     parts = [
         "<h2 id='demand'>Children in care</h2>",
@@ -233,7 +235,7 @@ def _demand(result: RunResult, tables: dict[str, pd.DataFrame]) -> str:
     return "".join(parts)
 
 
-def _costs(result: RunResult, tables: dict[str, pd.DataFrame]) -> str:
+def _costs(result: RunOutcome, tables: dict[str, pd.DataFrame]) -> str:
     cols = [
         "placement_type",
         "default_weekly",
@@ -250,7 +252,7 @@ def _costs(result: RunResult, tables: dict[str, pd.DataFrame]) -> str:
     )
 
 
-def _mtfp(result: RunResult, tables: dict[str, pd.DataFrame]) -> str:
+def _mtfp(result: RunOutcome, tables: dict[str, pd.DataFrame]) -> str:
     summary = tables["summary"].copy()
     shown = summary.apply(lambda col: [format_money(to_pence(int(v))) for v in col])
     bridge = tables["bridge"].assign(
@@ -272,14 +274,14 @@ def _assumptions(tables: dict[str, pd.DataFrame]) -> str:
     )
 
 
-def _notes(result: RunResult) -> str:
+def _notes(result: RunOutcome) -> str:
     head = "<h2 id='data-quality'>Figures that disagree</h2>"
     if result.notes is None or result.notes.empty:
         return head + _p("No disagreements between sources were given with these inputs.")
     return head + html_table(result.notes)
 
 
-def report_html(result: RunResult, tables: dict[str, pd.DataFrame]) -> str:
+def report_html(result: RunOutcome, tables: dict[str, pd.DataFrame]) -> str:
     """The whole page."""
     sections = [
         _title(result),

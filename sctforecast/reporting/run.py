@@ -1,5 +1,7 @@
-"""The run folder, written from a :class:`~sctforecast.pipeline.RunResult` alone:
-the HTML report, the workbook, charts as PNG and the tables as CSV.
+"""The run folder, written from any run outcome alone
+(:class:`~sctforecast.reporting.outcome.RunOutcome`, such as a ``pipeline.RunResult``,
+taken without importing the pipeline): the HTML report, the workbook, charts as PNG
+and the tables as CSV.
 
 The folder is built beside its destination and moved into place when complete
 (:func:`sctforecast._io.atomic_directory`): an error never leaves half a folder.
@@ -22,8 +24,8 @@ from sctforecast.reporting.html import report_html
 from sctforecast.reporting.run_tables import run_tables
 from sctforecast.reporting.workbook import MONEY_FORMAT, PERCENT_FORMAT, write_workbook
 
-if TYPE_CHECKING:  # the pipeline sits above reporting; only its type is named here
-    from sctforecast.pipeline import RunResult
+if TYPE_CHECKING:
+    from sctforecast.reporting.outcome import RunOutcome
 
 __all__ = ["write_run", "RUN_OUTPUT_FILES", "CSV_FILES", "CHART_FILES", "WORKBOOK_SHEETS"]
 
@@ -62,7 +64,7 @@ WORKBOOK_SHEETS = {
 RUN_OUTPUT_FILES = ("report.html", "sctforecast.xlsx", *CHART_FILES, *CSV_FILES)
 
 
-def write_run(result: RunResult, out: str | os.PathLike[str]) -> Path:
+def write_run(result: RunOutcome, out: str | os.PathLike[str]) -> Path:
     """Write :data:`RUN_OUTPUT_FILES` for ``result`` into ``out`` atomically."""
     tables = run_tables(result)
     with atomic_directory(out) as folder:
@@ -81,7 +83,7 @@ def write_csvs(tables: dict[str, pd.DataFrame], folder: Path) -> None:
 
 
 # --- charts --------------------------------------------------------------------------------------
-def write_charts(result: RunResult, tables: dict[str, pd.DataFrame], folder: Path) -> None:
+def write_charts(result: RunOutcome, tables: dict[str, pd.DataFrame], folder: Path) -> None:
     """Every chart of :data:`CHART_FILES`."""
     save_figure(contract_sum_chart(result), folder / "contract_sum_needed_fan.png")
     save_figure(children_chart(result), folder / "children_in_care_fan.png")
@@ -102,7 +104,7 @@ def write_charts(result: RunResult, tables: dict[str, pd.DataFrame], folder: Pat
     )
 
 
-def contract_sum_chart(result: RunResult):  # type: ignore[no-untyped-def]
+def contract_sum_chart(result: RunOutcome):  # type: ignore[no-untyped-def]
     """Fan of the Contract Sum needed to break even, with the stated Contract Sums."""
     p = result.projection
     need = np.stack(
@@ -121,7 +123,7 @@ def contract_sum_chart(result: RunResult):  # type: ignore[no-untyped-def]
     )
 
 
-def children_chart(result: RunResult):  # type: ignore[no-untyped-def]
+def children_chart(result: RunOutcome):  # type: ignore[no-untyped-def]
     """Children in care at 31 March: observed, then the forecast draws."""
     history = result.history[[str(m).endswith("-03") for m in result.history.index]]
     future = [f"{FinancialYear.parse(y).end.year}-03" for y in result.years]

@@ -1,4 +1,6 @@
-"""The tables of a run, built from a :class:`~sctforecast.pipeline.RunResult` alone.
+"""The tables of a run, built from any run outcome alone
+(:class:`~sctforecast.reporting.outcome.RunOutcome`, such as a ``pipeline.RunResult``,
+taken without importing the pipeline).
 
 Each builder returns one DataFrame; the CSV files, the workbook and the HTML
 report all show these same tables.  Money stays integer pence in the CSVs
@@ -17,8 +19,8 @@ from sctforecast.periods import FinancialYear
 from sctforecast.placements import PLACEMENT_TYPES
 from sctforecast.reporting.mtfp import projection_tables
 
-if TYPE_CHECKING:  # the pipeline sits above reporting; only its type is named here
-    from sctforecast.pipeline import RunResult
+if TYPE_CHECKING:
+    from sctforecast.reporting.outcome import RunOutcome
 
 __all__ = [
     "run_tables",
@@ -36,7 +38,7 @@ DEMAND_COLUMNS = ("financial_year", "measure", "mean", "median", "lower", "upper
 CIC_RATE_MEASURES = ("cic_rate_per_10k", "children_in_care_per_10k")
 
 
-def run_tables(result: RunResult) -> dict[str, pd.DataFrame]:
+def run_tables(result: RunOutcome) -> dict[str, pd.DataFrame]:
     """Every table of the run, by name."""
     tables = projection_tables(result.projection)
     units = unit_cost_table(result)
@@ -60,7 +62,7 @@ def _stats(rows: list[tuple], year: str, measure: str, v: np.ndarray, ci: float)
     rows.append((year, measure, float(v.mean()), float(q[1]), float(q[0]), float(q[2]), ci))
 
 
-def demand_table(result: RunResult) -> pd.DataFrame:
+def demand_table(result: RunOutcome) -> pd.DataFrame:
     """Per projected year: children in care at 31 March (in all, by category and
     per 10,000 children), their yearly average, and entries and exits where the
     model forecasts them."""
@@ -87,7 +89,7 @@ def demand_table(result: RunResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(DEMAND_COLUMNS))
 
 
-def comparator_table(result: RunResult) -> pd.DataFrame:
+def comparator_table(result: RunOutcome) -> pd.DataFrame:
     """The forecast rate of children in care per 10,000 at 31 March against each
     comparator rate of the profile: the probability of being above it."""
     rates = result.children_at_year_end() / result.profile.child_population * 1e4
@@ -116,7 +118,7 @@ def comparator_table(result: RunResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def unit_cost_table(result: RunResult) -> pd.DataFrame:
+def unit_cost_table(result: RunOutcome) -> pd.DataFrame:
     """Default and calibrated weekly unit costs with each default's source."""
     cal = result.calibration
     sources = cal.model.unit_costs.weekly.set_index("placement_type")[
@@ -125,7 +127,7 @@ def unit_cost_table(result: RunResult) -> pd.DataFrame:
     return cal.table.join(sources, on="placement_type")
 
 
-def _profile_rows(result: RunResult) -> pd.DataFrame:
+def _profile_rows(result: RunOutcome) -> pd.DataFrame:
     p = result.profile
     rows = [
         ("authority", p.name, p.source),
@@ -149,7 +151,7 @@ def _profile_rows(result: RunResult) -> pd.DataFrame:
 
 
 def inputs_table(
-    result: RunResult, scenario_assumptions: pd.DataFrame, units: pd.DataFrame
+    result: RunOutcome, scenario_assumptions: pd.DataFrame, units: pd.DataFrame
 ) -> pd.DataFrame:
     """Every assumption of the run with its value and source: the scenario's,
     the authority profile's and the calibrated unit costs."""
