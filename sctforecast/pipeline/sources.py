@@ -185,8 +185,8 @@ class PublishedCounts:
             return text
         row = mean.iloc[0]
         return (
-            f"{text} Published stocks and flows are counted differently: the published stock "
-            f"is {row['mean']:+.1f} children from the flow-implied stock on average "
+            f"{text.rstrip('. ')}. Published stocks and flows are counted differently: "
+            f"the published stock is {row['mean']:+.1f} children from the flow-implied stock on average "
             f"({DEFAULT_CI_PROB:.0%} interval {row['lower']:+.1f} to {row['upper']:+.1f}), "
             "estimated rather than forced to zero."
         )
