@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sctforecast.datasets import sandwell_care_flows, sandwell_profile
-from sctforecast.demand.aggregate_pymc import TRANSIENT_SD, build_care_flow_model
+from sctforecast.demand.aggregate_pymc import TRANSIENT_SD, build_care_flow_model, latent_history_of
 from sctforecast.demand.design import design_for
-from sctforecast.demand.simulate import Levers, latent_history, ou_step, simulate_forecast
+from sctforecast.demand.simulate import Levers, ou_step, simulate_forecast
 
 SANDWELL = sandwell_care_flows()
 MIX = sandwell_profile().mix
@@ -34,17 +34,7 @@ def test_numpy_history_matches_the_pymc_graph(freq):
     values = model.compile_fn(outs, inputs=model.value_vars, point_fn=True)(point)
     got = {v.name: np.asarray(x) for v, x in zip(outs, values, strict=True)}
     params = {k: v[None] for k, v in got.items() if not k.endswith("__")}
-    h = latent_history(
-        params,
-        population=d.population,
-        month_of_year=d.month_of_year,
-        step_of_month=d.step_of_month,
-        transient_of_month=d.transient_of_month if d.transients else None,
-        transient_sd=TRANSIENT_SD,
-        uasc_start=d.uasc_start,
-        observed_stock=d.observed_stock,
-        observed_entries=d.observed_entries,
-    )
+    h = latent_history_of(d, params)
     for name in ("stock", "entries", "exits"):
         np.testing.assert_allclose(h[name][0], got[f"latent_{name}"], rtol=1e-9, err_msg=name)
 

@@ -29,13 +29,18 @@ import xarray as xr
 from sctforecast.constants import DEFAULT_CI_PROB, DRAW_DIM, MONTH_DIM
 from sctforecast.demand.aggregate_fit import CareFlowConfig, as_seed, sample_posterior
 from sctforecast.demand.aggregate_forecast import forecast_dataset, summarise_draws
-from sctforecast.demand.aggregate_pymc import INTERNAL_NAMES, TRANSIENT_SD, build_care_flow_model
+from sctforecast.demand.aggregate_pymc import (
+    INTERNAL_NAMES,
+    TRANSIENT_SD,
+    build_care_flow_model,
+    latent_history_of,
+)
 from sctforecast.demand.data import CareFlowData
 from sctforecast.demand.design import FlowDesign, design_for
 from sctforecast.demand.diagnostics import Diagnostics, check_convergence
 from sctforecast.demand.forecast import DemandForecast, forecast_for_years
 from sctforecast.demand.population import PopulationProjection
-from sctforecast.demand.simulate import Levers, latent_history, simulate_forecast
+from sctforecast.demand.simulate import Levers, simulate_forecast
 from sctforecast.errors import ConfigError, DataValidationError, NotFittedError
 from sctforecast.periods import FinancialYear
 
@@ -206,18 +211,7 @@ class CareFlowModel:
     def latent_history(self) -> dict[str, np.ndarray]:
         """Latent monthly paths over the data (``eta``, ``xi``, ``entries``,
         ``exits``: draws x months; ``stock``, ``uasc``: draws x month ends)."""
-        d = self.design
-        return latent_history(
-            self.posterior_draws(),
-            population=d.population,
-            month_of_year=d.month_of_year,
-            step_of_month=d.step_of_month,
-            transient_of_month=d.transient_of_month if d.transients else None,
-            transient_sd=TRANSIENT_SD,
-            uasc_start=d.uasc_start,
-            observed_stock=d.observed_stock,
-            observed_entries=d.observed_entries,
-        )
+        return latent_history_of(self.design, self.posterior_draws())
 
     @property
     def origin(self) -> pd.Period:

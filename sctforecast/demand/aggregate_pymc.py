@@ -27,15 +27,38 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sctforecast.demand.design import EXACT_STOCK_SD, UASC_HAZARD_MEDIAN, FlowDesign
-from sctforecast.demand.simulate import INIT_SD
+from sctforecast.demand.simulate import INIT_SD, latent_history
 
 if TYPE_CHECKING:
     import pymc as pm
 
-__all__ = ["build_care_flow_model", "PRIORS", "TRANSIENT_SD", "INTERNAL_NAMES"]
+__all__ = [
+    "build_care_flow_model",
+    "latent_history_of",
+    "PRIORS",
+    "TRANSIENT_SD",
+    "INTERNAL_NAMES",
+]
 
 #: sd of the quarterly deviations of the log entry rate within a year.
 TRANSIENT_SD = 0.2
+
+
+def latent_history_of(d: FlowDesign, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The numpy mirror of the graph below: the latent monthly paths of design
+    ``d`` for parameter draws ``params`` (see :func:`~sctforecast.demand.simulate.latent_history`)."""
+    return latent_history(
+        params,
+        population=d.population,
+        month_of_year=d.month_of_year,
+        step_of_month=d.step_of_month,
+        transient_of_month=d.transient_of_month if d.transients else None,
+        transient_sd=TRANSIENT_SD,
+        uasc_start=d.uasc_start,
+        observed_stock=d.observed_stock,
+        observed_entries=d.observed_entries,
+    )
+
 
 #: Priors not centred on the data (docs/demand.md lists them all).
 PRIORS = {
