@@ -285,7 +285,6 @@ def test_forecast_from_a_counts_csv_end_to_end(tmp_path, capsys, monkeypatch):
     a converged fit, the tables and chart of the SSDA903 path, each interval from
     the draws, the fit reused from the cache, and --profile changing only the split."""
     from sctforecast.cache import ResultCache
-    from sctforecast.cli.demand import with_profile_comparators
     from sctforecast.datasets import sandwell_profile
     from sctforecast.demand import compile_cache
     from sctforecast.demand.placement_report import FORECAST_TABLES, GROUPS, by_category
@@ -318,7 +317,9 @@ def test_forecast_from_a_counts_csv_end_to_end(tmp_path, capsys, monkeypatch):
 
     # the category table's interval is the draws' own quantile, not summed bounds
     counts = read_counts_csv(csv, default_population=85824)
-    source = PublishedCounts(with_profile_comparators(counts, sandwell_profile()))
+    sandwell = sandwell_profile()
+    counts = counts.with_comparator_rates(sandwell.comparators, owner=f"profile of {sandwell.name}")
+    source = PublishedCounts(counts)
     model, reused = saved_fit(
         source, sandwell_profile(), draws=4000, random_seed=1, cache=ResultCache(cache)
     )

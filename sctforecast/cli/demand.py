@@ -174,9 +174,9 @@ def _forecast_counts(args: argparse.Namespace, console: Console) -> int:
             "embedded authority's mix"
         )
     profile = resolve_profile(args.profile)
-    data = with_profile_comparators(
-        read_counts_csv(args.source, default_population=profile.child_population), profile
-    )
+    data = read_counts_csv(
+        args.source, default_population=profile.child_population
+    ).with_comparator_rates(profile.comparators, owner=f"profile of {profile.name}")
     source = PublishedCounts(data)
     with _progress(console) as progress:
         task = progress.add_task(f"fitting the aggregate model to {args.source}", total=None)
@@ -209,21 +209,6 @@ def _forecast_counts(args: argparse.Namespace, console: Console) -> int:
     console.print(_children_table(table, ds.sizes["draw"]))
     console.print(f"Output: {out}")
     return EXIT_OK
-
-
-def with_profile_comparators(data, profile):  # type: ignore[no-untyped-def]
-    """The counts with the long-run rates formed from the profile's comparator rows
-    (:meth:`ComparatorRates.from_rates`), when it has any; without them the model
-    centres on the series' own mean rates (stated in the assumptions)."""
-    import dataclasses
-
-    from sctforecast.demand.comparators import ComparatorRates
-
-    if not profile.comparators:
-        return data
-    rates = ComparatorRates.from_rates(profile.comparators)
-    rates = dataclasses.replace(rates, source=f"profile of {profile.name}: {rates.source}")
-    return dataclasses.replace(data, comparators=rates)
 
 
 def _counts_assumptions(model, profile, data):  # type: ignore[no-untyped-def]

@@ -325,6 +325,17 @@ class CareFlowData:
         :func:`read_counts_csv` (``docs/demand.md``)."""
         return read_counts_csv(path, default_population=default_population, source=source)
 
+    def with_comparator_rates(self, rates: Mapping[str, float], *, owner: str) -> CareFlowData:
+        """These data with the long-run rates formed from published comparator rates
+        keyed ``"measure/area"`` (an authority profile's ``comparators``; see
+        :meth:`ComparatorRates.from_rates`); no rates leave the data as they are
+        (the model then centres on the series' own rates).  ``owner`` names where
+        the rates come from in the data's account of them."""
+        if not rates:
+            return self
+        found = ComparatorRates.from_rates(rates)
+        return replace(self, comparators=replace(found, source=f"{owner}: {found.source}"))
+
     def head(self, n: int) -> CareFlowData:
         """The first ``n`` periods, with every other observation up to their end
         (for backtests: the data as they stood then)."""
