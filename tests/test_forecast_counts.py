@@ -357,7 +357,7 @@ def test_options_reach_the_fit_and_the_forecast(tmp_path, monkeypatch, capsys):
     --draws, --seed, --months, --no-cache and --profile each reach the model."""
     import sctforecast.pipeline as pipeline
     from sctforecast.demand.forecast import split_by_mix
-    from sctforecast.pipeline.sources import _SplitByMix
+    from sctforecast.pipeline.sources import _AggregateFit
 
     calls = []
 
@@ -380,7 +380,7 @@ def test_options_reach_the_fit_and_the_forecast(tmp_path, monkeypatch, capsys):
         calls.append(("fit", draws, random_seed, cache.enabled, profile.name))
         centres.append(source.data.comparators)
         note = f"max r_hat 1.001, min bulk ESS 900, 0 divergence(s) in {draws} draws"
-        return _SplitByMix(Pinned(profile.mix, draws), profile.mix, note), False
+        return _AggregateFit(Pinned(profile.mix, draws), note), False
 
     monkeypatch.setattr(pipeline, "saved_fit", saved_fit)
     csv = write(tmp_path, sandwell_counts_text())

@@ -89,12 +89,11 @@ class SavedDemand(Protocol):
 
 # --- published counts, aggregate model -----------------------------------------------------
 @dataclass(frozen=True)
-class _SplitByMix:
-    """A fitted :class:`CareFlowModel` whose forecasts are split by a placement mix
-    (``note``: the account of the fit, when it was loaded rather than fitted)."""
+class _AggregateFit:
+    """A fitted :class:`CareFlowModel` (which splits children by its own placement
+    mix) and, when it was loaded rather than fitted, the account of its fit."""
 
     model: CareFlowModel
-    mix: dict[str, float]
     note: str | None = None
 
     def forecast_draws(self, months: int, *, random_seed: int | np.random.Generator = 0):  # type: ignore[no-untyped-def]
@@ -141,7 +140,7 @@ class PublishedCounts:
         config = self.config(draws)
         log.info("fitting the aggregate model (%d chains x %d draws)", self.chains, config.draws)
         model = CareFlowModel(config, mix=profile.mix).fit(self.data, random_seed=random_seed)
-        return _SplitByMix(model, profile.mix)
+        return _AggregateFit(model)
 
     # --- saved fits (SavedDemand) ----------------------------------------------------------
     def fit_key(self, profile: AuthorityProfile, *, draws: int, random_seed: int) -> str:
@@ -157,13 +156,13 @@ class PublishedCounts:
         )
 
     def save_model(self, model: DemandModel, folder: Path) -> None:
-        split: _SplitByMix = model  # type: ignore[assignment]
+        split: _AggregateFit = model  # type: ignore[assignment]
         split.model.save(folder / "model.nc")
         (folder / "diagnostics.txt").write_text(self.diagnostics(model), encoding="utf-8")
 
     def load_model(self, folder: Path, profile: AuthorityProfile) -> DemandModel:
         note = (folder / "diagnostics.txt").read_text(encoding="utf-8")
-        return _SplitByMix(CareFlowModel.load(folder / "model.nc"), profile.mix, note)
+        return _AggregateFit(CareFlowModel.load(folder / "model.nc"), note)
 
     def history(self) -> pd.Series:
         d = self.data
@@ -175,9 +174,9 @@ class PublishedCounts:
         return pd.Series(np.asarray(d.stock, dtype=float), index=ends, name="children_in_care")
 
     def diagnostics(self, model: DemandModel) -> str:
-        if isinstance(model, _SplitByMix) and model.note is not None:
+        if isinstance(model, _AggregateFit) and model.note is not None:
             return model.note
-        fitted: CareFlowModel = model.model if isinstance(model, _SplitByMix) else model  # type: ignore[assignment]
+        fitted: CareFlowModel = model.model if isinstance(model, _AggregateFit) else model  # type: ignore[assignment]
         text = fitted.diagnostics.text if fitted.diagnostics is not None else "no diagnostics"
         gap = fitted.gap_summary(ci_prob=DEFAULT_CI_PROB)
         mean = gap[gap["quantity"].str.contains("mean")]
